@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+// Environment parsed and validated once; everything else reads this typed object.
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z.string().url().optional(),
+  HUB_DATA_DIR: z.string().default("./.hub-data"),
+  HUB_SEED: z.enum(["demo", "none"]).default("demo"),
+  HUB_SEED_DECLARATIONS: z.coerce.number().int().min(0).default(3000),
+  REDIS_URL: z.string().url().optional(),
+  HUB_ADMIN_TOKEN: z.string().min(16, "HUB_ADMIN_TOKEN must be at least 16 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HUB_MAX_DEPTH: z.coerce.number().int().positive().default(10),
+  HUB_MAX_ALIASES: z.coerce.number().int().positive().default(30),
+  HUB_MAX_COST: z.coerce.number().int().positive().default(50000),
+  HUB_MAX_TOKENS: z.coerce.number().int().positive().default(5000),
+  HUB_BODY_LIMIT: z.string().default("2mb"),
+  HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  HUB_ACCESS_LOG_FLUSH_MS: z.coerce.number().int().positive().default(500),
+});
+
+export type Config = z.infer<typeof schema> & { isProduction: boolean; isDevelopment: boolean };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return {
+    ...parsed.data,
+    isProduction: parsed.data.NODE_ENV === "production",
+    isDevelopment: parsed.data.NODE_ENV === "development",
+  };
+}
