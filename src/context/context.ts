@@ -1,0 +1,37 @@
+import type { PrismaClient } from "../generated/prisma/client";
+import type { Principal } from "../authz/principal";
+import { UnauthenticatedError } from "../shared/errors";
+import { RequestAuthz } from "../authz/request-authz";
+import type { Logger } from "../infra/logger";
+import type { Hub } from "../hub";
+import { createLoaders, type Loaders } from "./loaders";
+
+/** Everything one operation (HTTP request or subscription event) works with. */
+export interface HubContext {
+  hub: Hub;
+  prisma: PrismaClient;
+  principal: Principal | null;
+  authz: RequestAuthz;
+  loaders: Loaders;
+  log: Logger;
+  operationName: string | null;
+}
+
+export function createContext(hub: Hub, principal: Principal | null, operationName: string | null = null): HubContext {
+  const authz = new RequestAuthz(principal, (partyId, now) => hub.services.agreements.inForceFor(partyId, now));
+  return {
+    hub,
+    prisma: hub.prisma,
+    principal,
+    authz,
+    loaders: createLoaders(hub.prisma, authz),
+    log: hub.log,
+    operationName,
+  };
+}
+
+/** The caller, or UNAUTHENTICATED. Services call it where an identity is required. */
+export function requirePrincipal(ctx: HubContext): Principal {
+  if (!ctx.principal) throw new UnauthenticatedError();
+  return ctx.principal;
+}

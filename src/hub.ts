@@ -1,0 +1,41 @@
+import type { Config } from "./config";
+import type { PrismaClient } from "./generated/prisma/client";
+import type { Logger } from "./infra/logger";
+import type { HubPubSub } from "./infra/pubsub";
+import { AccessLogWriter } from "./modules/audit/access-log.writer";
+import { AuditService } from "./modules/audit/audit.service";
+import { PartyService } from "./modules/parties/parties.service";
+import { AgreementService } from "./modules/agreements/agreements.service";
+import { DeclarationService } from "./modules/declarations/declarations.service";
+
+/** The long-lived parts of a running hub, shared by every request. */
+export interface Hub {
+  config: Config;
+  prisma: PrismaClient;
+  log: Logger;
+  events: HubPubSub;
+  accessLog: AccessLogWriter;
+  services: {
+    parties: PartyService;
+    agreements: AgreementService;
+    declarations: DeclarationService;
+    audit: AuditService;
+  };
+}
+
+export function createHub(config: Config, prisma: PrismaClient, log: Logger, events: HubPubSub): Hub {
+  const accessLog = new AccessLogWriter(prisma, log, config.HUB_ACCESS_LOG_FLUSH_MS);
+  return {
+    config,
+    prisma,
+    log,
+    events,
+    accessLog,
+    services: {
+      parties: new PartyService(prisma, config),
+      agreements: new AgreementService(prisma),
+      declarations: new DeclarationService(prisma, events),
+      audit: new AuditService(prisma),
+    },
+  };
+}
