@@ -2,6 +2,7 @@ import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
 import type { Logger } from "./infra/logger";
 import type { HubPubSub } from "./infra/pubsub";
+import { Authenticator } from "./authn/authenticate";
 import { AccessLogWriter } from "./modules/audit/access-log.writer";
 import { AuditService } from "./modules/audit/audit.service";
 import { PartyService } from "./modules/parties/parties.service";
@@ -15,6 +16,7 @@ export interface Hub {
   log: Logger;
   events: HubPubSub;
   accessLog: AccessLogWriter;
+  authenticator: Authenticator;
   services: {
     parties: PartyService;
     agreements: AgreementService;
@@ -23,16 +25,19 @@ export interface Hub {
   };
 }
 
+/** Wires the services once; call ensureReady() before serving. */
 export function createHub(config: Config, prisma: PrismaClient, log: Logger, events: HubPubSub): Hub {
   const accessLog = new AccessLogWriter(prisma, log, config.HUB_ACCESS_LOG_FLUSH_MS);
+  const parties = new PartyService(prisma, config);
   return {
     config,
     prisma,
     log,
     events,
     accessLog,
+    authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId()),
     services: {
-      parties: new PartyService(prisma, config),
+      parties,
       agreements: new AgreementService(prisma),
       declarations: new DeclarationService(prisma, events),
       audit: new AuditService(prisma),

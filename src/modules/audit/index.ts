@@ -1,0 +1,3 @@
+export { AuditResolver } from "./audit.resolver";
+export { AuditService } from "./audit.service";
+export { AccessLogWriter } from "./access-log.writer";

@@ -1,0 +1,101 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Declaration as DeclarationRow } from "../../generated/prisma/client";
+import type { HubContext } from "../../context/context";
+import { Party } from "../parties/parties.types";
+import {
+  ClearanceStatus,
+  Declaration,
+  DutyAssessment,
+  GoodsItem,
+  Hold,
+  RiskAlert,
+  StatusEvent,
+} from "./declarations.types";
+import { DeclarationConnection, DeclarationsArgs } from "./declarations.query";
+import { BulkFilingResult, DeclarationInput, FilingResult } from "./declarations.inputs";
+import type { Connection } from "./declarations.service";
+
+/** Thin: arguments in, service call, result out. Authorization lives in the policy. */
+@Resolver(() => Declaration)
+export class DeclarationResolver {
+  @Query(() => Declaration, { description: "One declaration you may see (NOT_FOUND otherwise)" })
+  declaration(@Arg("id", () => ID) id: string, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.get(ctx, id);
+  }
+
+  @Query(() => DeclarationConnection, { description: "Declarations you may see, filtered, sorted and paged" })
+  declarations(@Args(() => DeclarationsArgs) args: DeclarationsArgs, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.list(ctx, args);
+  }
+
+  @Query(() => ClearanceStatus, { description: "Clearance status of a parcel by tracking number (NOT_FOUND when unknown or not yours)" })
+  clearanceStatus(@Arg("trackingNumber", () => String) trackingNumber: string, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.clearanceStatus(ctx, trackingNumber);
+  }
+
+  @Mutation(() => FilingResult, { description: "File one declaration; idempotent on (filer, localReference)" })
+  fileDeclaration(@Arg("input", () => DeclarationInput) input: DeclarationInput, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.fileOne(ctx, input);
+  }
+
+  @Mutation(() => BulkFilingResult, { description: "File up to 1,000 declarations; each item succeeds or fails on its own" })
+  async fileDeclarations(
+    @Arg("inputs", () => [DeclarationInput]) inputs: DeclarationInput[],
+    @Ctx() ctx: HubContext,
+  ) {
+    return { results: await ctx.hub.services.declarations.fileMany(ctx, inputs) };
+  }
+
+  @FieldResolver(() => [GoodsItem], { nullable: true })
+  goodsItems(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.children(ctx, d.id, "goodsItems", "GoodsItem");
+  }
+
+  @FieldResolver(() => [Hold], { nullable: true })
+  holds(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.children(ctx, d.id, "holds", "Hold");
+  }
+
+  @FieldResolver(() => [RiskAlert], { nullable: true })
+  riskAlerts(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.children(ctx, d.id, "riskAlerts", "RiskAlert");
+  }
+
+  @FieldResolver(() => [DutyAssessment], { nullable: true })
+  duties(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.children(ctx, d.id, "duties", "DutyAssessment");
+  }
+
+  @FieldResolver(() => [StatusEvent], { nullable: true })
+  statusEvents(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return ctx.hub.services.declarations.children(ctx, d.id, "statusEvents", "StatusEvent");
+  }
+
+  @FieldResolver(() => Party, { nullable: true })
+  filer(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return ctx.loaders.party.load(d.filerId);
+  }
+
+  @FieldResolver(() => Party, { nullable: true })
+  carrier(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return d.carrierId ? ctx.loaders.party.load(d.carrierId) : null;
+  }
+
+  @FieldResolver(() => Party, { nullable: true })
+  post(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return d.postId ? ctx.loaders.party.load(d.postId) : null;
+  }
+
+  @FieldResolver(() => Party, { nullable: true })
+  platform(@Root() d: DeclarationRow, @Ctx() ctx: HubContext) {
+    return d.platformId ? ctx.loaders.party.load(d.platformId) : null;
+  }
+}
+
+@Resolver(() => DeclarationConnection)
+export class DeclarationConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() connection: Connection) {
+    return connection.totalCount();
+  }
+}

@@ -1,0 +1,2 @@
+export { DeclarationResolver, DeclarationConnectionResolver } from "./declarations.resolver";
+export { DeclarationService } from "./declarations.service";

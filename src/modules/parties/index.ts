@@ -1,0 +1,2 @@
+export { PartyResolver } from "./parties.resolver";
+export { PartyService } from "./parties.service";

@@ -1,0 +1,35 @@
+import "reflect-metadata";
+import { buildSchema } from "type-graphql";
+import { printSchema, type GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { installFieldGuards } from "../authz/field-guard";
+import { hubShield } from "../authz/shield";
+import { PartyResolver } from "../modules/parties";
+import { AgreementResolver } from "../modules/agreements";
+import { DeclarationConnectionResolver, DeclarationResolver } from "../modules/declarations";
+import { AuditResolver } from "../modules/audit";
+import type { HubPubSub } from "../infra/pubsub";
+
+const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver] as const;
+
+/** The schema as type-graphql builds it from the modules, before authorization wraps it. */
+export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...resolvers],
+    validate: false, // inputs are validated in services, with paths and reasons
+    pubSub: events?.pubsub as never,
+  });
+}
+
+/** The served schema: field guards from the policy, then graphql-shield with fallback deny. */
+export async function buildHubSchema(events: HubPubSub, opts: { debug?: boolean } = {}): Promise<GraphQLSchema> {
+  const schema = await buildBareSchema(events);
+  installFieldGuards(schema);
+  return applyMiddleware(schema, hubShield(Boolean(opts.debug)));
+}
+
+export async function printHubSdl(): Promise<string> {
+  const schema = await buildBareSchema();
+  installFieldGuards(schema); // also fails the print when a field lacks a category
+  return `# Generated from the code by \`npm run schema:emit\`; do not edit.\n\n${printSchema(schema)}\n`;
+}

@@ -1,0 +1,171 @@
+import http from "node:http";
+import express from "express";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
+import type { Hub } from "../hub";
+import { createContext, type HubContext } from "../context/context";
+import { HubError } from "../shared/errors";
+import { createErrorFormatter } from "./errors";
+import { createArmor, RateLimit } from "./limits";
+
+export interface RunningServer {
+  httpServer: http.Server;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Errors raised before execution (authentication, rate limit) carry their HTTP status. */
+function withHttpStatus(err: unknown): unknown {
+  if (err instanceof HubError) {
+    const status = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503 }[String(err.extensions.code)];
+    if (status) return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status } } });
+  }
+  return err;
+}
+
+/** Access-log records of an operation go to the batch writer once it has finished. */
+function flushAccess(ctx: HubContext): void {
+  if (!ctx.principal) return;
+  ctx.hub.accessLog.enqueue(ctx.authz.recorder.drain(ctx.principal, ctx.operationName));
+}
+
+export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, ready: () => Promise<boolean>): Promise<RunningServer> {
+  const { config, log } = hub;
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+  const armor = createArmor(config);
+  const protection = armor.protect();
+  const rateLimit = new RateLimit(config);
+  const formatError = createErrorFormatter(log, config.isDevelopment);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
+  const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext }>(
+    {
+      schema,
+      // Same authentication and context as HTTP; the key arrives in connectionParams.
+      onConnect: async (wsCtx) => {
+        try {
+          const principal = await hub.authenticator.authenticate(wsCtx.connectionParams?.authorization as string | undefined);
+          if (!principal) return false;
+          wsCtx.extra.hubContext = createContext(hub, principal);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      // The HTTP limits (depth, aliases, cost, tokens) and rate limit apply here too.
+      onSubscribe: async (wsCtx, _id, payload) => {
+        const base = wsCtx.extra.hubContext!;
+        try {
+          await rateLimit.consume(base.principal!.apiKeyId ?? base.principal!.partyId);
+          const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
+          const errors = validate(schema, document, [...specifiedRules, ...(protection.validationRules as never[])]);
+          if (errors.length) return errors.map((e) => new GraphQLError(formatError(e.toJSON(), e).message, { extensions: formatError(e.toJSON(), e).extensions }));
+          const contextValue = createContext(hub, base.principal, payload.operationName ?? null);
+          const args: ExecutionArgs = {
+            schema,
+            document,
+            variableValues: payload.variables,
+            operationName: payload.operationName,
+            contextValue,
+          };
+          return args;
+        } catch (err) {
+          const e = err instanceof GraphQLError ? err : new GraphQLError((err as Error).message);
+          return [new GraphQLError(formatError(e.toJSON(), e).message, { extensions: formatError(e.toJSON(), e).extensions })];
+        }
+      },
+      onNext: (_ctx, _id, payload, args) => {
+        flushAccess(args.contextValue as HubContext);
+        if (payload.errors?.length) {
+          return { ...payload, errors: payload.errors.map((e) => formatError(e.toJSON(), e)) } as never;
+        }
+        return undefined;
+      },
+    },
+    wsServer,
+  );
+
+  const accessLogPlugin: ApolloServerPlugin<HubContext> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue }) {
+          flushAccess(contextValue);
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<HubContext>({
+    schema,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: config.isDevelopment,
+    formatError,
+    validationRules: protection.validationRules,
+    plugins: [
+      ...(protection.plugins as ApolloServerPlugin<HubContext>[]),
+      accessLogPlugin,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+    ],
+  });
+  await apollo.start();
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const ok = await ready().catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not ready" });
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: config.HUB_BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          const principal = await hub.authenticator.authenticate(req.headers.authorization);
+          await rateLimit.consume(principal ? (principal.apiKeyId ?? principal.partyId) : `ip:${req.ip}`);
+          const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
+          return createContext(hub, principal, operationName);
+        } catch (err) {
+          throw withHttpStatus(err);
+        }
+      },
+    }),
+  );
+  // Oversized or malformed JSON bodies get a contract error, not an HTML page.
+  app.use((err: { type?: string; status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const tooLarge = err.type === "entity.too.large";
+    res.status(err.status ?? 400).json({
+      errors: [
+        {
+          message: tooLarge ? `Request body exceeds ${config.HUB_BODY_LIMIT}` : "Request body is not valid JSON",
+          extensions: { code: tooLarge ? "QUERY_TOO_COMPLEX" : "BAD_USER_INPUT" },
+        },
+      ],
+    });
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(port, resolve));
+  const address = httpServer.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  log.info({ port: boundPort }, "Luxor Hub listening");
+
+  return {
+    httpServer,
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}/graphql`,
+    // Drain: stop accepting, let in-flight operations finish, close sockets.
+    stop: async () => {
+      await apollo.stop();
+      await rateLimit.close();
+    },
+  };
+}
