@@ -1,7 +1,9 @@
-import { Extensions, Field, registerEnumType, type ReturnTypeFunc } from "type-graphql";
+import { Extensions, Field, registerEnumType } from "type-graphql";
 import { DataCategory } from "../generated/prisma/enums";
 
 export { DataCategory };
+
+type ReturnTypeFunc = (returns?: void) => any;
 
 registerEnumType(DataCategory, {
   name: "DataCategory",

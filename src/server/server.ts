@@ -44,6 +44,12 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const rateLimit = new RateLimit(config);
   const formatError = createErrorFormatter(log, config.isDevelopment);
 
+  // graphql-ws sends GraphQLErrors as they are: give them the same codes as over HTTP.
+  const reformat = (e: GraphQLError) => {
+    const f = formatError(e.toJSON(), e);
+    return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
+  };
+
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
   const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext }>(
     {
@@ -66,7 +72,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           await rateLimit.consume(base.principal!.apiKeyId ?? base.principal!.partyId);
           const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
           const errors = validate(schema, document, [...specifiedRules, ...(protection.validationRules as never[])]);
-          if (errors.length) return errors.map((e) => new GraphQLError(formatError(e.toJSON(), e).message, { extensions: formatError(e.toJSON(), e).extensions }));
+          if (errors.length) return errors.map(reformat);
           const contextValue = createContext(hub, base.principal, payload.operationName ?? null);
           const args: ExecutionArgs = {
             schema,
@@ -77,16 +83,13 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           };
           return args;
         } catch (err) {
-          const e = err instanceof GraphQLError ? err : new GraphQLError((err as Error).message);
-          return [new GraphQLError(formatError(e.toJSON(), e).message, { extensions: formatError(e.toJSON(), e).extensions })];
+          return [reformat(err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }))];
         }
       },
-      onNext: (_ctx, _id, payload, args) => {
+      onNext: (_ctx, _id, _payload, args, result) => {
         flushAccess(args.contextValue as HubContext);
-        if (payload.errors?.length) {
-          return { ...payload, errors: payload.errors.map((e) => formatError(e.toJSON(), e)) } as never;
-        }
-        return undefined;
+        if (!result.errors?.length) return undefined;
+        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
       },
     },
     wsServer,

@@ -4,8 +4,8 @@ import type { Policy } from "../../authz/policy";
 import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
 import type { HubPubSub } from "../../infra/pubsub";
-import { BadUserInputError, NotFoundError, type InputProblem } from "../../shared/errors";
-import { isDecimal } from "../../shared/validation";
+import { BadUserInputError, NotFoundError } from "../../shared/errors";
+import { MONEY, positiveDecimal, Problems } from "../../shared/validation";
 import { DeclarationFiling } from "./declarations.filing";
 import type { DeclarationInput } from "./declarations.inputs";
 import { DeclarationOrderField, type DeclarationFilter, type DeclarationsArgs } from "./declarations.query";
@@ -115,14 +115,14 @@ export class DeclarationService {
 
   async list(ctx: HubContext, args: DeclarationsArgs): Promise<Connection> {
     const policy = await ctx.authz.policy();
-    const problems: InputProblem[] = [];
+    const problems = new Problems();
     if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) {
-      problems.push({ path: "first", message: `must be between 1 and ${MAX_PAGE}` });
+      problems.add("first", `must be between 1 and ${MAX_PAGE}`);
     }
     const { where: filterWhere, categories } = this.compileFilter(args.filter ?? {}, problems);
     const order = args.orderBy ?? { field: DeclarationOrderField.FILED_AT, direction: "desc" as const };
     categories.add(ORDER_CATEGORY[order.field]);
-    if (problems.length) throw new BadUserInputError(problems);
+    problems.throwIfAny();
 
     const where: Prisma.DeclarationWhereInput = { AND: [policy.declarationWhere([...categories]), filterWhere] };
     const orderBy: Prisma.DeclarationOrderByWithRelationInput[] = [
@@ -154,7 +154,7 @@ export class DeclarationService {
     };
   }
 
-  private compileFilter(filter: DeclarationFilter, problems: InputProblem[]) {
+  private compileFilter(filter: DeclarationFilter, problems: Problems) {
     const categories = new Set<DataCategory>();
     const and: Prisma.DeclarationWhereInput[] = [];
     const use = (key: keyof DeclarationFilter, clause: Prisma.DeclarationWhereInput) => {
@@ -175,18 +175,17 @@ export class DeclarationService {
     if (f.category?.length) use("category", { category: { in: f.category } });
     if (f.currency) use("currency", { currency: f.currency.trim().toUpperCase() });
     for (const key of ["minTotalValue", "maxTotalValue"] as const) {
-      const v = f[key];
-      if (v == null) continue;
-      if (!isDecimal(v)) problems.push({ path: `filter.${key}`, message: "must be a decimal number such as 150.00" });
-      else use(key, { totalValue: key === "minTotalValue" ? { gte: v } : { lte: v } });
+      if (f[key] == null) continue;
+      const v = positiveDecimal(problems, `filter.${key}`, f[key], MONEY);
+      if (v) use(key, { totalValue: key === "minTotalValue" ? { gte: v } : { lte: v } });
     }
     if (f.hsCodePrefix != null) {
-      if (!/^\d{2,10}$/.test(f.hsCodePrefix)) problems.push({ path: "filter.hsCodePrefix", message: "must be 2 to 10 digits" });
+      if (!/^\d{2,10}$/.test(f.hsCodePrefix)) problems.add("filter.hsCodePrefix", "must be 2 to 10 digits");
       else use("hsCodePrefix", { goodsItems: { some: { hsCode: { startsWith: f.hsCodePrefix } } } });
     }
     if (f.filerId) use("filerId", { filerId: f.filerId });
     for (const key of ["carrierId", "postId", "platformId", "filerId"] as const) {
-      if (f[key] && !UUID.test(f[key]!)) problems.push({ path: `filter.${key}`, message: "is not a valid id" });
+      if (f[key] && !UUID.test(f[key]!)) problems.add(`filter.${key}`, "is not a valid id");
     }
     return { where: { AND: and } as Prisma.DeclarationWhereInput, categories };
   }

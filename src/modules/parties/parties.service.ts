@@ -4,8 +4,8 @@ import type { Config } from "../../config";
 import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
 import { newApiKeySecret } from "../../authn/api-keys";
-import { BadUserInputError, ForbiddenError, NotFoundError, type InputProblem } from "../../shared/errors";
-import { isCountry, isIossNumber, checkText } from "../../shared/validation";
+import { BadUserInputError, ForbiddenError, NotFoundError } from "../../shared/errors";
+import { countryCode, iossNumber, optionalString, Problems, requiredString } from "../../shared/validation";
 import type { CreateApiKeyInput, CreatePartyInput, PartiesFilter } from "./parties.inputs";
 
 /** Which roles a key may carry for each kind of party. */
@@ -66,18 +66,20 @@ export class PartyService {
 
   async create(ctx: HubContext, input: CreatePartyInput): Promise<Party> {
     this.requireOperator(ctx);
-    const problems: InputProblem[] = [];
-    checkText(problems, "input.name", input.name, { max: 200 });
-    const country = input.country?.trim().toUpperCase();
-    if (!isCountry(country)) problems.push({ path: "input.country", message: "must be an ISO 3166-1 alpha-2 country code" });
-    if (input.iossNumber != null && !isIossNumber(input.iossNumber))
-      problems.push({ path: "input.iossNumber", message: "must be IM followed by 10 digits" });
-    for (const k of ["eori", "vatNumber", "upuCode", "carrierCode"] as const) {
-      if (input[k] != null) checkText(problems, `input.${k}`, input[k], { max: 40 });
-    }
-    if (input.kind === "OPERATOR") problems.push({ path: "input.kind", message: "the hub has one operator party" });
-    if (problems.length) throw new BadUserInputError(problems);
-    return this.prisma.party.create({ data: { ...input, name: input.name.trim(), country } });
+    const p = new Problems();
+    const data = {
+      name: requiredString(p, "input.name", input.name, 200)!,
+      kind: input.kind,
+      country: countryCode(p, "input.country", input.country)!,
+      iossNumber: iossNumber(p, "input.iossNumber", input.iossNumber),
+      eori: optionalString(p, "input.eori", input.eori, 40),
+      vatNumber: optionalString(p, "input.vatNumber", input.vatNumber, 40),
+      upuCode: optionalString(p, "input.upuCode", input.upuCode, 40),
+      carrierCode: optionalString(p, "input.carrierCode", input.carrierCode, 40),
+    };
+    if (input.kind === "OPERATOR") p.add("input.kind", "the hub has one operator party");
+    p.throwIfAny();
+    return this.prisma.party.create({ data });
   }
 
   async createApiKey(ctx: HubContext, input: CreateApiKeyInput): Promise<{ key: ApiKey; secret: string }> {
@@ -90,12 +92,12 @@ export class PartyService {
         `a ${party.kind} party may hold keys with role ${ROLES_FOR_KIND[party.kind].join(" or ")}`,
       );
     }
-    const problems: InputProblem[] = [];
-    checkText(problems, "input.label", input.label, { max: 100 });
-    if (problems.length) throw new BadUserInputError(problems);
+    const p = new Problems();
+    const label = requiredString(p, "input.label", input.label, 100)!;
+    p.throwIfAny();
     const { secret, prefix, hash } = newApiKeySecret();
     const key = await this.prisma.apiKey.create({
-      data: { partyId: party.id, role: input.role, label: input.label.trim(), prefix, secretHash: hash },
+      data: { partyId: party.id, role: input.role, label, prefix, secretHash: hash },
     });
     return { key, secret };
   }
