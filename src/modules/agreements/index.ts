@@ -1,0 +1,2 @@
+export { AgreementResolver } from "./agreements.resolver";
+export { AgreementService } from "./agreements.service";
