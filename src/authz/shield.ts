@@ -64,6 +64,8 @@ const ruleTree = {
   FilingResult: allow,
   BulkFilingResult: allow,
   FilingError: allow,
+  FilingOutcome: allow,
+  InputProblem: allow,
 };
 
 export function hubShield(debug: boolean) {

@@ -14,6 +14,7 @@ import {
 import { DeclarationConnection, DeclarationsArgs } from "./declarations.query";
 import { BulkFilingResult, DeclarationInput, FilingResult } from "./declarations.inputs";
 import type { Connection } from "./declarations.service";
+import { toBulkResult } from "./declarations.filing";
 
 /** Thin: arguments in, service call, result out. Authorization lives in the policy. */
 @Resolver(() => Declaration)
@@ -43,7 +44,7 @@ export class DeclarationResolver {
     @Arg("inputs", () => [DeclarationInput]) inputs: DeclarationInput[],
     @Ctx() ctx: HubContext,
   ) {
-    return { results: await ctx.hub.services.declarations.fileMany(ctx, inputs) };
+    return toBulkResult(await ctx.hub.services.declarations.fileMany(ctx, inputs));
   }
 
   @FieldResolver(() => [GoodsItem], { nullable: true })

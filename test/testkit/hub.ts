@@ -1,0 +1,184 @@
+import "reflect-metadata";
+import { graphql, type GraphQLSchema, type ExecutionResult } from "graphql";
+import { loadConfig } from "../../src/config";
+import { createHub, type Hub } from "../../src/hub";
+import { createLogger } from "../../src/infra/logger";
+import { createHubPubSub } from "../../src/infra/pubsub";
+import { buildHubSchema } from "../../src/schema/build";
+import { startServer, type RunningServer } from "../../src/server/server";
+import { createContext } from "../../src/context/context";
+import type { Principal } from "../../src/authz/principal";
+import type { DataCategory, Contribution, PartyKind, Role } from "../../src/generated/prisma/enums";
+import { createTestDatabase, type TestDatabase } from "./database";
+
+export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+
+export interface TestHub {
+  hub: Hub;
+  db: TestDatabase;
+  schema: GraphQLSchema;
+  server: RunningServer | null;
+  /** POST a GraphQL request over HTTP, as a partner's system would. */
+  http(key: string | null, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  /** Execute in-process with a principal: same schema, context and guards, no HTTP. */
+  exec(principal: Principal | null, query: string, variables?: Record<string, unknown>): Promise<ExecutionResult<any>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestHub(opts: { http?: boolean; env?: Record<string, string> } = {}): Promise<TestHub> {
+  const db = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    HUB_SEED: "none",
+    PORT: "0",
+    LOG_LEVEL: "silent",
+    HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+    HUB_ACCESS_LOG_FLUSH_MS: "20",
+    ...opts.env,
+  });
+  const hub = createHub(config, db.prisma, createLogger("silent"), createHubPubSub(undefined));
+  await hub.services.parties.ensureOperatorParty();
+  const schema = await buildHubSchema(hub.events);
+  const server = opts.http === false ? null : await startServer(hub, schema, 0, async () => true);
+  return {
+    hub,
+    db,
+    schema,
+    server,
+    async http(key, query, variables) {
+      const res = await fetch(server!.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async exec(principal, query, variables) {
+      const contextValue = createContext(hub, principal);
+      const result = await graphql({ schema, source: query, variableValues: variables, contextValue });
+      hub.accessLog.enqueue(principal ? contextValue.authz.recorder.drain(principal, null) : []);
+      return result;
+    },
+    async stop() {
+      await server?.stop();
+      await hub.accessLog.close();
+      await db.close();
+    },
+  };
+}
+
+export interface TestParty {
+  id: string;
+  name: string;
+  kind: PartyKind;
+  country: string;
+  principal: Principal;
+  key: string;
+}
+
+/** A world in one call: parties of every kind with one key each. */
+export async function makeParty(
+  t: TestHub,
+  kind: PartyKind,
+  country: string,
+  name: string,
+  role: Role = kind === "CUSTOMS" ? "OFFICER" : "AGENT",
+): Promise<TestParty> {
+  const party = await t.db.prisma.party.create({
+    data: { kind, country, name, iossNumber: kind === "PLATFORM" ? "IM2760000001" : null },
+  });
+  const key = await t.hub.services.parties.issueKey(party.id, role, `${name} key`);
+  const apiKey = await t.db.prisma.apiKey.findFirstOrThrow({ where: { partyId: party.id }, orderBy: { createdAt: "desc" } });
+  return {
+    id: party.id,
+    name,
+    kind,
+    country,
+    key,
+    principal: { partyId: party.id, partyKind: kind, country, role, apiKeyId: apiKey.id },
+  };
+}
+
+export function asRole(p: TestParty, role: Role): Principal {
+  return { ...p.principal, role };
+}
+
+let counter = 0;
+/** A valid declaration input; override what the test is about. */
+export function declarationInput(over: Record<string, unknown> = {}) {
+  counter++;
+  return {
+    localReference: `LRN-${Date.now()}-${counter}`,
+    trackingNumber: `CARRIER${String(counter).padStart(8, "0")}`,
+    originCountry: "CN",
+    destinationCountry: "DE",
+    totalValue: "120.50",
+    currency: "EUR",
+    grossWeightKg: "1.250",
+    category: "SALE_OF_GOODS",
+    iossNumber: "IM2760000001",
+    platformOrderId: `ORD-${counter}`,
+    sellerName: "Shenzhen Gadget Co",
+    sellerAddress: "1 Tech Road, Shenzhen",
+    sellerCountry: "CN",
+    buyerName: "Erika Mustermann",
+    buyerAddress: "Hauptstr. 1, 10115 Berlin",
+    buyerCountry: "DE",
+    goodsItems: [
+      {
+        description: "Wireless headphones",
+        quantity: 1,
+        netWeightKg: "0.300",
+        value: "80.50",
+        currency: "EUR",
+        hsCode: "851830",
+        originCountry: "CN",
+      },
+      {
+        description: "Cotton T-shirt",
+        quantity: 2,
+        netWeightKg: "0.400",
+        value: "40.00",
+        currency: "EUR",
+        hsCode: "610910",
+        originCountry: "CN",
+      },
+    ],
+    ...over,
+  };
+}
+
+/** An agreement straight into the store, in any state the test needs. */
+export async function makeAgreement(
+  t: TestHub,
+  grantor: TestParty,
+  grantee: TestParty,
+  over: {
+    categories?: DataCategory[];
+    contributions?: Contribution[];
+    status?: "PROPOSED" | "ACTIVE" | "SUSPENDED" | "REVOKED";
+    validFrom?: Date;
+    validTo?: Date | null;
+    scopeDestinations?: string[];
+    scopeOrigins?: string[];
+    scopeOnlyCarried?: boolean;
+  } = {},
+) {
+  return t.db.prisma.agreement.create({
+    data: {
+      grantorId: grantor.id,
+      granteeId: grantee.id,
+      proposedById: grantee.id,
+      purpose: "test",
+      legalBasis: "test",
+      categories: over.categories ?? [],
+      contributions: over.contributions ?? [],
+      status: over.status ?? "ACTIVE",
+      validFrom: over.validFrom ?? new Date(Date.now() - 60_000),
+      validTo: over.validTo === undefined ? null : over.validTo,
+      scopeDestinations: over.scopeDestinations ?? [],
+      scopeOrigins: over.scopeOrigins ?? [],
+      scopeOnlyCarried: over.scopeOnlyCarried ?? false,
+    },
+  });
+}
