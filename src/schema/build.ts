@@ -22,8 +22,12 @@ export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema
 }
 
 /** The served schema: field guards from the policy, then graphql-shield with fallback deny. */
-export async function buildHubSchema(events: HubPubSub, opts: { debug?: boolean } = {}): Promise<GraphQLSchema> {
+export async function buildHubSchema(
+  events: HubPubSub,
+  opts: { debug?: boolean; /** bench only: measure what enforcement costs */ enforce?: boolean } = {},
+): Promise<GraphQLSchema> {
   const schema = await buildBareSchema(events);
+  if (opts.enforce === false) return schema;
   installFieldGuards(schema);
   return applyMiddleware(schema, hubShield(Boolean(opts.debug)));
 }
