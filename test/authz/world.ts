@@ -1,0 +1,79 @@
+import { getNamedType, isLeafType, isListType, isNonNullType, isObjectType, type GraphQLSchema } from "graphql";
+import type { Declaration } from "../../src/generated/prisma/client";
+import { HOLDING_OF } from "../../src/authz/guarded-types";
+import { declarationInput, type TestHub, type TestParty } from "../testkit/hub";
+
+/** Children of a declaration and the column naming who contributed them. */
+export const CHILDREN = {
+  goodsItems: { type: "GoodsItem", holder: null },
+  holds: { type: "Hold", holder: "placedById" },
+  riskAlerts: { type: "RiskAlert", holder: "raisedById" },
+  duties: { type: "DutyAssessment", holder: "assessedById" },
+  statusEvents: { type: "StatusEvent", holder: "recordedById" },
+} as const;
+
+/** A declaration with every optional field filled, so a null in a response means "denied". */
+export async function fileFullDeclaration(
+  t: TestHub,
+  filer: TestParty,
+  named: { carrier?: TestParty; post?: TestParty; platform?: TestParty },
+  customs: TestParty,
+  over: Record<string, unknown> = {},
+): Promise<Declaration> {
+  const { declaration } = await t.hub.services.declarations.filing.fileOne(
+    filer.principal,
+    declarationInput({
+      carrierId: named.carrier?.id,
+      postId: named.post?.id,
+      platformId: named.platform?.id,
+      incoterm: "DDP",
+      ddp: true,
+      buyerEmail: "erika@example.de",
+      ...over,
+    }) as never,
+  );
+  const id = declaration.id;
+  const p = t.db.prisma;
+  const now = new Date();
+  await p.declaration.update({ where: { id }, data: { movementReference: `MRN${id.slice(0, 8)}`, releasedAt: now } });
+  await p.hold.create({
+    data: { declarationId: id, placedById: customs.id, kind: "RFI", reason: "undervaluation suspected", response: "invoice sent", outcome: "cleared", releasedAt: now, status: "RELEASED" },
+  });
+  await p.riskAlert.create({
+    data: { declarationId: id, raisedById: customs.id, raisedByRule: "R-17", severity: "HIGH", reasonCode: "VAL", reason: "value below market", resolutionNote: "checked", resolvedAt: now, status: "DISMISSED" },
+  });
+  await p.dutyAssessment.create({
+    data: { declarationId: id, assessedById: customs.id, taxType: "VAT", base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: "IOSS" },
+  });
+  const recorder = named.carrier ?? named.post ?? filer;
+  await p.statusEvent.create({ data: { declarationId: id, recordedById: recorder.id, code: "PRESENTED_TO_CUSTOMS", occurredAt: now, place: "FRA" } });
+  return p.declaration.findUniqueOrThrow({ where: { id } });
+}
+
+/**
+ * A selection of every field of a type, built from the schema itself, so a field added
+ * later is covered without editing the tests. Guarded children are expanded one level.
+ */
+export function selectAll(schema: GraphQLSchema, typeName: string, depth = 0): string {
+  const type = schema.getType(typeName);
+  if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+  const parts: string[] = [];
+  for (const field of Object.values(type.getFields())) {
+    if (field.args.some((a) => isNonNullType(a.type))) continue;
+    const named = getNamedType(field.type);
+    if (isLeafType(named)) parts.push(field.name);
+    else if (named.name in HOLDING_OF && depth === 0) parts.push(`${field.name} { ${selectAll(schema, named.name, 1)} }`);
+    else parts.push(`${field.name} { __typename ${isObjectType(named) && named.getFields().id ? "id" : ""} }`);
+  }
+  return parts.join(" ");
+}
+
+export function fieldsOf(schema: GraphQLSchema, typeName: string) {
+  const type = schema.getType(typeName);
+  if (!isObjectType(type)) throw new Error(typeName);
+  return Object.values(type.getFields()).map((f) => ({
+    name: f.name,
+    category: f.extensions?.dataCategory as string | undefined,
+    list: isListType(isNonNullType(f.type) ? f.type.ofType : f.type),
+  }));
+}
