@@ -4,8 +4,15 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testTimeout: 60000,
   transform: {
-    // Full program mode: Prisma's WASM compiler is loaded with import(), which must be
-    // compiled to require() for jest's CommonJS runtime.
-    "^.+\\.ts$": ["ts-jest", { diagnostics: { ignoreCodes: [151002] } }],
+    // Transpile only (tsc type-checks the same files in `npm run build`), as CommonJS so
+    // Prisma's import() of its WASM query compiler becomes require() under jest.
+    "^.+\\.ts$": [
+      "ts-jest",
+      {
+        isolatedModules: true,
+        tsconfig: { module: "commonjs", moduleResolution: "node10", isolatedModules: true },
+        diagnostics: { ignoreCodes: [151002] },
+      },
+    ],
   },
 };
