@@ -41,10 +41,10 @@ export class DeclarationResolver {
 
   @Mutation(() => BulkFilingResult, { description: "File up to 1,000 declarations; each item succeeds or fails on its own" })
   async fileDeclarations(
-    @Arg("inputs", () => [DeclarationInput]) inputs: DeclarationInput[],
+    @Arg("declarations", () => [DeclarationInput]) declarations: DeclarationInput[],
     @Ctx() ctx: HubContext,
   ) {
-    return toBulkResult(await ctx.hub.services.declarations.fileMany(ctx, inputs));
+    return toBulkResult(await ctx.hub.services.declarations.fileMany(ctx, declarations));
   }
 
   @FieldResolver(() => [GoodsItem], { nullable: true })

@@ -1,0 +1,23 @@
+import fs from "node:fs";
+import path from "node:path";
+import { buildSchema } from "graphql";
+import { printHubSdl } from "../src/schema/build";
+import { categorizedFields } from "../src/authz/field-guard";
+
+describe("committed SDL", () => {
+  it("schema/schema.graphql is what the code prints (run `npm run schema:emit`)", async () => {
+    const committed = fs.readFileSync(path.join(__dirname, "../schema/schema.graphql"), "utf8");
+    expect(committed).toBe(await printHubSdl());
+  });
+
+  it("states each partner-data field's category in its description", async () => {
+    const sdl = buildSchema(fs.readFileSync(path.join(__dirname, "../schema/schema.graphql"), "utf8"));
+    const { buildBareSchema } = await import("../src/schema/build");
+    const fields = categorizedFields(await buildBareSchema());
+    expect(fields.length).toBeGreaterThan(50);
+    for (const f of fields) {
+      const description = (sdl.getType(f.type) as any).getFields()[f.field].description as string;
+      expect({ field: `${f.type}.${f.field}`, tagged: description.startsWith(`[${f.category}]`) }).toEqual({ field: `${f.type}.${f.field}`, tagged: true });
+    }
+  });
+});
