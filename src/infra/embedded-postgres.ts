@@ -1,59 +1,178 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { Worker } from "node:worker_threads";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL for `pg`, PrismaPg and the migration engine. */
   url: string;
-  /** Closes the socket server, then PGlite (which flushes the data directory). */
+  /** Closes the socket server, then PGlite (clean shutdown: the data directory is flushed). */
   stop(): Promise<void>;
+  /** Writes a tarball of the data directory, usable as `loadFrom` (e.g. a migrated test template). */
+  dump(file: string): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Start from a tarball written by `dump()` instead of running initdb (~0.7 s instead of ~2.5 s). */
+  loadFrom?: string;
 }
 
 /**
- * PostgreSQL compiled to WASM (PGlite), in-process, served on 127.0.0.1 with a free port
- * so the same `pg`/PrismaPg code path works as against a real server.
+ * PostgreSQL compiled to WASM (@electric-sql/pglite), served on 127.0.0.1 and a free port by
+ * @electric-sql/pglite-socket, so the same `pg`/PrismaPg code path works as against a server.
+ * dataDir: a folder (created if missing) where the database persists, or "memory".
  *
- * One connection at a time. pglite-socket 0.2.17 with its default `maxConnections: 1`
- * does NOT queue a second concurrent connection: the socket is accepted and closed at
- * once (Node's `server.maxConnections`; pg reports "Connection terminated unexpectedly").
- * A connection closed just before is only forgotten on a later tick, so an immediate
- * reconnect can be refused too. With `maxConnections > 1` it multiplexes clients
- * message by message through one global queue: explicit transactions are kept together,
- * but one client's Parse/Bind/Execute sequence can interleave with another's on PGlite's
- * single backend (shared unnamed statement/portal and session state), so we keep 1.
- * Consequences: every client of this URL must use a pool of max 1 and close idle
- * connections; nothing else may connect while the application's pool holds its connection.
+ * It runs in a worker thread: PGlite executes queries synchronously in WASM, which would
+ * otherwise stall this thread's event loop; and PGlite's `import()` of Node built-ins fails
+ * inside jest's VM (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING_FLAG), not in a worker.
+ *
+ * ONE CONNECTION AT A TIME: PGlite has a single backend. pglite-socket 0.2.17's
+ * PGLiteSocketServer (maxConnections 1, its default) does not queue a second concurrent
+ * connection: it accepts and closes it at once (pg: "Connection terminated unexpectedly"),
+ * and as it forgets a closed connection only on a later tick, connecting right after a
+ * close can be refused too (Prisma connecting just after the migration engine hit this).
+ * With maxConnections > 1 it multiplexes clients message by message through one queue;
+ * only explicit transactions are kept together, so one client's Parse/Bind/Execute can
+ * interleave with another's on the single backend (shared unnamed statement, session
+ * state): unsafe. So we accept connections ourselves and hand them to pglite-socket's
+ * PGLiteSocketHandler one at a time, in arrival order: a second client waits (its
+ * connect() does not complete) until the first disconnects. Clients should use pools of
+ * max 1 that release idle connections soon, and bound waits with connectionTimeoutMillis.
  */
-export async function startEmbeddedPostgres(dataDir: string | "memory"): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string | "memory",
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   let location = "memory://";
   if (dataDir !== "memory") {
     location = path.resolve(dataDir);
     fs.mkdirSync(location, { recursive: true });
   }
-  const db = await PGlite.create(location);
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
-  try {
-    await server.start();
-  } catch (err) {
-    await db.close();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      // Resolved here so the worker loads the same (CommonJS) builds of the project's copies.
+      pglite: require.resolve("@electric-sql/pglite"),
+      socket: require.resolve("@electric-sql/pglite-socket"),
+      location,
+      loadFrom: options.loadFrom ? path.resolve(options.loadFrom) : undefined,
+    },
+  });
+  const call = requester(worker);
+  const { port } = await call<{ port: number }>({ type: "start" }).catch(async (err) => {
+    await worker.terminate();
     throw err;
-  }
-  // Port 0 lets the OS choose; the server reports "host:port" once listening.
-  const port = Number(server.getServerConn().split(":").pop());
-  // PGlite accepts any user/password (no auth, no TLS); its database is "postgres".
-  const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  });
 
   let stopped: Promise<void> | undefined;
   return {
-    url,
+    // PGlite accepts any user/password (no auth, no TLS); its one database is "postgres".
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    dump: (file) => call({ type: "dump", file: path.resolve(file) }),
     stop() {
-      stopped ??= (async () => {
-        await server.stop();
-        // close() shuts PostgreSQL down cleanly (checkpoint), so a persisted dataDir is consistent.
-        if (!db.closed) await db.close();
-      })();
+      stopped ??= call({ type: "stop" }).finally(() => worker.terminate().then(() => undefined));
       return stopped;
     },
   };
 }
+
+// One request at a time to the worker; a crash of the worker fails the pending request.
+function requester(worker: Worker) {
+  let chain: Promise<unknown> = Promise.resolve();
+  let failure: Error | undefined;
+  const pending = new Set<(err: Error) => void>();
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const reject of pending) reject(err);
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => fail(new Error(`Embedded PostgreSQL worker exited (code ${code})`)));
+
+  return <T = void>(message: { type: string; file?: string }): Promise<T> => {
+    const run = () =>
+      new Promise<T>((resolve, reject) => {
+        if (failure) return reject(failure);
+        pending.add(reject);
+        worker.once("message", (reply: { ok: boolean; error?: string; value?: T }) => {
+          pending.delete(reject);
+          if (reply.ok) resolve(reply.value as T);
+          else reject(new Error(`Embedded PostgreSQL: ${reply.error}`));
+        });
+        worker.postMessage(message);
+      });
+    const result = chain.then(run, run);
+    chain = result.catch(() => undefined);
+    return result;
+  };
+}
+
+// Plain CommonJS run by the worker (eval), so it needs no compilation step.
+// Connections are served one at a time, in arrival order: the others wait, unread, in
+// `waiting` (pg's connect() simply waits for the server's reply).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const net = require("node:net");
+const { PGlite } = require(workerData.pglite);
+const { PGLiteSocketHandler, PGLiteSocketServer } = require(workerData.socket);
+let db, tcp, queue, active = null;
+const waiting = [];
+
+function serveNext() {
+  if (active || !tcp) return;
+  const socket = waiting.shift();
+  if (!socket) return;
+  if (socket.destroyed) return serveNext();
+  const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+  active = handler;
+  let finished = false;
+  const finish = async () => {
+    if (finished) return;
+    finished = true;
+    await handler.detach(true).catch(() => {}); // also rolls back a transaction left open
+    active = null;
+    serveNext();
+  };
+  handler.addEventListener("close", finish);
+  handler.addEventListener("error", finish);
+  handler.attach(socket).catch(finish);
+}
+
+const handlers = {
+  async start() {
+    const opts = {};
+    if (workerData.loadFrom) opts.loadDataDir = new Blob([fs.readFileSync(workerData.loadFrom)]);
+    db = await PGlite.create(workerData.location, opts);
+    // pglite-socket 0.2.17 exports no way to build the query queue a handler needs; take
+    // the one of an (unstarted) PGLiteSocketServer, whose own accept loop rejects extra clients.
+    queue = new PGLiteSocketServer({ db }).queryQueue;
+    tcp = net.createServer((socket) => {
+      waiting.push(socket);
+      serveNext();
+    });
+    await new Promise((resolve, reject) => tcp.once("error", reject).listen(0, "127.0.0.1", resolve));
+    return { port: tcp.address().port };
+  },
+  async dump({ file }) {
+    const blob = await db.dumpDataDir("none");
+    const tmp = file + "." + process.pid + "." + Date.now() + ".tmp";
+    fs.writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
+    fs.renameSync(tmp, file); // atomic: concurrent readers never see a partial file
+  },
+  async stop() {
+    const server = tcp;
+    tcp = null;
+    for (const socket of waiting.splice(0)) socket.destroy();
+    if (active) await active.detach(true);
+    if (server) await new Promise((resolve) => server.close(() => resolve()));
+    if (db && !db.closed) await db.close();
+  },
+};
+
+parentPort.on("message", async (message) => {
+  try {
+    parentPort.postMessage({ ok: true, value: await handlers[message.type](message) });
+  } catch (err) {
+    parentPort.postMessage({ ok: false, error: (err && err.stack) || String(err) });
+  }
+});
+`;
