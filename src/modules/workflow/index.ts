@@ -1,0 +1,2 @@
+export { WorkflowResolver } from "./workflow.resolver";
+export { WorkflowService } from "./workflow.service";

@@ -1,0 +1,156 @@
+import { Field, InputType, registerEnumType } from "type-graphql";
+import { GraphQLDateTime } from "graphql-scalars";
+import { AlertSeverity, CollectionModel, HoldKind, TaxType } from "../../generated/prisma/enums";
+// Registers AlertSeverity, HoldKind, TaxType and CollectionModel before they are used here.
+import "../declarations/declarations.types";
+import { EVENT_EFFECT, StatusEventCode } from "./workflow.lifecycle";
+
+/*
+ * Workflow inputs. Formats and lengths are checked by WorkflowService (not class-validator),
+ * so every problem is reported at once with its full input path in one BAD_USER_INPUT.
+ * Decimal amounts travel as strings so no value is rounded through a float.
+ */
+
+export { StatusEventCode };
+
+registerEnumType(StatusEventCode, {
+  name: "StatusEventCode",
+  description: "Parcel lifecycle events (after the UPU EMSEVT vocabulary); some move the declaration's status",
+  valuesConfig: Object.fromEntries(Object.entries(EVENT_EFFECT).map(([k, e]) => [k, { description: e.description }])),
+});
+
+export const AlertOutcome = { CONFIRMED: "CONFIRMED", DISMISSED: "DISMISSED" } as const;
+export type AlertOutcome = (typeof AlertOutcome)[keyof typeof AlertOutcome];
+
+registerEnumType(AlertOutcome, {
+  name: "AlertOutcome",
+  description: "How a risk alert was resolved",
+  valuesConfig: {
+    CONFIRMED: { description: "The risk was real" },
+    DISMISSED: { description: "A false positive" },
+  },
+});
+
+@InputType({ description: "A lifecycle event of a parcel. The caller's party is recorded as its author." })
+export class StatusEventInput {
+  @Field(() => StatusEventCode, { description: "What happened" })
+  code!: StatusEventCode;
+  @Field(() => GraphQLDateTime, { description: "When it happened; not more than 5 minutes in the future" })
+  occurredAt!: Date;
+  @Field(() => String, { nullable: true, description: "Where it happened, e.g. an airport or office of exchange (max 100 characters)" })
+  place?: string | null;
+  @Field(() => String, { nullable: true, description: "Free-text note (max 2000 characters)" })
+  note?: string | null;
+}
+
+@InputType({ description: "A risk alert on a declaration. Alerts never change the declaration's status." })
+export class RiskAlertInput {
+  @Field(() => AlertSeverity)
+  severity!: AlertSeverity;
+  @Field(() => String, { description: "Reason code: 1 to 32 of A-Z, 0-9, '_' and '-' (upper-cased)" })
+  reasonCode!: string;
+  @Field(() => String, { description: "Free-text reason, the targeting logic (RISK data; max 2000 characters)" })
+  reason!: string;
+  @Field(() => String, { nullable: true, description: "Name of the rule that raised it, if a rule did (max 100 characters)" })
+  raisedByRule?: string | null;
+}
+
+@InputType({ description: "How a risk alert ends." })
+export class ResolveRiskAlertInput {
+  @Field(() => AlertOutcome)
+  outcome!: AlertOutcome;
+  @Field(() => String, { nullable: true, description: "Analyst's note (RISK data; max 2000 characters)" })
+  note?: string | null;
+}
+
+@InputType({ description: "A customs referral on a declaration." })
+export class PlaceHoldInput {
+  @Field(() => HoldKind, {
+    description:
+      "RFI, HIGH_RISK_SCREENING and DO_NOT_LOAD are pre-loading referrals (before arrival); INSPECTION and " +
+      "DOCUMENTS_REQUIRED are controls at destination (after arrival)",
+  })
+  kind!: HoldKind;
+  @Field(() => String, { description: "Why customs place the hold (RISK data; max 2000 characters)" })
+  reason!: string;
+}
+
+@InputType({ description: "Closes a hold with the referral's outcome." })
+export class ReleaseHoldInput {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Outcome of the referral (RISK data; max 2000 characters). Required for DO_NOT_LOAD and " +
+      "HIGH_RISK_SCREENING holds: they are released only with the screening outcome",
+  })
+  outcome?: string | null;
+  @Field(() => String, { nullable: true, description: "The trade's response to the request (RISK data; max 2000 characters)" })
+  response?: string | null;
+}
+
+@InputType({ description: "One duty or tax line." })
+export class DutyLineInput {
+  @Field(() => TaxType)
+  taxType!: TaxType;
+  @Field(() => String, { description: 'Taxable base, exact decimal string, up to 2 decimals, e.g. "120.50"' })
+  base!: string;
+  @Field(() => String, { description: 'Rate as a fraction, exact decimal string, up to 4 decimals and 3 integer digits, e.g. "0.19"' })
+  rate!: string;
+  @Field(() => String, {
+    description: 'Amount due, exact decimal string, up to 2 decimals; for DUTY and VAT within 0.01 of base x rate, e.g. "22.90"',
+  })
+  amount!: string;
+  @Field(() => String, { description: "ISO 4217 currency of base and amount" })
+  currency!: string;
+  @Field(() => CollectionModel, {
+    description: "IOSS only on a declaration with an IOSS number; DDP only on a DDP declaration",
+  })
+  collectionModel!: CollectionModel;
+}
+
+@InputType({ description: "Duties and taxes assessed on a declaration; lines add to earlier assessments." })
+export class AssessDutiesInput {
+  @Field(() => [DutyLineInput], { description: "1 to 50 lines" })
+  lines!: DutyLineInput[];
+}
+
+@InputType({
+  description:
+    "Changes to a declaration's own data. An omitted field stays as it is; null clears an optional field. " +
+    "Formats are those of DeclarationInput. The IOSS number cannot change once the declaration was released.",
+})
+export class AmendDeclarationInput {
+  @Field(() => String, { nullable: true, description: "UPU S10 tracking number or a carrier's own (not clearable)" })
+  trackingNumber?: string | null;
+  @Field(() => String, { nullable: true, description: "Gross weight in kg, exact decimal string (not clearable)" })
+  grossWeightKg?: string | null;
+  @Field(() => String, { nullable: true, description: "Total declared value, exact decimal string (not clearable)" })
+  totalValue?: string | null;
+  @Field(() => String, { nullable: true, description: "ISO 4217 currency of the total value (not clearable)" })
+  currency?: string | null;
+  @Field(() => String, { nullable: true, description: "Incoterms 2020 code; null clears it" })
+  incoterm?: string | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Delivered duty paid (not clearable). Follows a new incoterm when omitted; must agree with the incoterm",
+  })
+  ddp?: boolean | null;
+  @Field(() => String, { nullable: true, description: "IOSS number (IM + 10 digits); null clears it; frozen after release" })
+  iossNumber?: string | null;
+  @Field(() => String, { nullable: true, description: "The platform's order id" })
+  platformOrderId?: string | null;
+  @Field(() => String, { nullable: true })
+  sellerName?: string | null;
+  @Field(() => String, { nullable: true })
+  sellerAddress?: string | null;
+  @Field(() => String, { nullable: true, description: "ISO 3166-1 alpha-2" })
+  sellerCountry?: string | null;
+  @Field(() => String, { nullable: true })
+  buyerName?: string | null;
+  @Field(() => String, { nullable: true })
+  buyerAddress?: string | null;
+  @Field(() => String, { nullable: true, description: "ISO 3166-1 alpha-2" })
+  buyerCountry?: string | null;
+  @Field(() => String, { nullable: true })
+  buyerEmail?: string | null;
+}

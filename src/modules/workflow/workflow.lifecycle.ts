@@ -1,0 +1,199 @@
+import type { DeclarationStatus, HoldKind } from "../../generated/prisma/enums";
+import { ConflictError } from "../../shared/errors";
+
+/*
+ * The lifecycle of a declaration (DOMAIN.md, after ICS2 and UPU flows) as ONE guarded
+ * transition table. Every status change the workflow makes is checked against it;
+ * anything else is a CONFLICT naming `from` and `to`.
+ *
+ *   pre-loading     FILED -> REGISTERED -> RISK_ASSESSED -> CLEARED_TO_LOAD
+ *                   (REGISTERED, RISK_ASSESSED and CLEARED_TO_LOAD-without-a-referral are
+ *                   set by customs registration and risk systems, not by this module)
+ *   referrals       any pre-loading status -> RFI | SCREENING | DO_NOT_LOAD   (placeHold)
+ *                   while several are open the status is the most severe of them:
+ *                   DO_NOT_LOAD > SCREENING > RFI; the last one released -> CLEARED_TO_LOAD
+ *   arrival         FILED | REGISTERED | RISK_ASSESSED | CLEARED_TO_LOAD -> ARRIVED
+ *                   (status event ARRIVED; never while a pre-loading referral is open)
+ *   at destination  ARRIVED -> DUTIES_ASSESSED                               (assessDuties)
+ *                   ARRIVED | DUTIES_ASSESSED -> HELD   (placeHold INSPECTION, DOCUMENTS_REQUIRED)
+ *                   HELD -> DUTIES_ASSESSED if duties were assessed, else ARRIVED
+ *                   (the last open hold released: back to the stage the hold interrupted)
+ *                   ARRIVED | DUTIES_ASSESSED -> RELEASED   (status event RELEASED_FROM_CUSTOMS,
+ *                   a customs decision; from ARRIVED when nothing is due)
+ *   final           RELEASED -> DELIVERED
+ *                   pre-loading (incl. referrals) | ARRIVED | DUTIES_ASSESSED | RELEASED -> RETURNED
+ *                   ARRIVED | DUTIES_ASSESSED | HELD -> SEIZED   (status event SEIZED_BY_CUSTOMS)
+ *                   DELIVERED, RETURNED and SEIZED are final.
+ *
+ * Holds are closed only by releaseHold: a final move leaves open holds open (a returned
+ * do-not-load parcel was never cleared), and releasing a hold never leaves a final status.
+ */
+
+/** Referrals before loading (ICS2): they stop the parcel at origin. */
+export const PRE_LOADING_HOLDS: readonly HoldKind[] = ["RFI", "HIGH_RISK_SCREENING", "DO_NOT_LOAD"];
+
+/** The status an open hold of each kind puts the declaration in. */
+export const HOLD_STATUS: Record<HoldKind, DeclarationStatus> = {
+  RFI: "RFI",
+  HIGH_RISK_SCREENING: "SCREENING",
+  DO_NOT_LOAD: "DO_NOT_LOAD",
+  INSPECTION: "HELD",
+  DOCUMENTS_REQUIRED: "HELD",
+};
+
+/** Most severe first: while several holds are open, the status is that of the first open one here. */
+const HOLD_PRECEDENCE: readonly DeclarationStatus[] = ["DO_NOT_LOAD", "SCREENING", "RFI", "HELD"];
+
+export const FINAL_STATUSES: ReadonlySet<DeclarationStatus> = new Set(["DELIVERED", "RETURNED", "SEIZED"]);
+/** Statuses that exist only while a hold is open. */
+export const HOLD_STATUSES: ReadonlySet<DeclarationStatus> = new Set(["RFI", "SCREENING", "DO_NOT_LOAD", "HELD"]);
+
+const REFERRALS: DeclarationStatus[] = ["RFI", "SCREENING", "DO_NOT_LOAD"];
+const others = (s: DeclarationStatus, list: DeclarationStatus[]) => list.filter((x) => x !== s);
+
+/** from -> the statuses it may move to. */
+export const TRANSITIONS: Readonly<Record<DeclarationStatus, readonly DeclarationStatus[]>> = {
+  FILED: ["REGISTERED", ...REFERRALS, "ARRIVED", "RETURNED"],
+  REGISTERED: ["RISK_ASSESSED", ...REFERRALS, "ARRIVED", "RETURNED"],
+  RISK_ASSESSED: ["CLEARED_TO_LOAD", ...REFERRALS, "ARRIVED", "RETURNED"],
+  CLEARED_TO_LOAD: [...REFERRALS, "ARRIVED", "RETURNED"],
+  RFI: [...others("RFI", REFERRALS), "CLEARED_TO_LOAD", "RETURNED"],
+  SCREENING: [...others("SCREENING", REFERRALS), "CLEARED_TO_LOAD", "RETURNED"],
+  DO_NOT_LOAD: [...others("DO_NOT_LOAD", REFERRALS), "CLEARED_TO_LOAD", "RETURNED"],
+  ARRIVED: ["DUTIES_ASSESSED", "HELD", "RELEASED", "RETURNED", "SEIZED"],
+  DUTIES_ASSESSED: ["HELD", "RELEASED", "RETURNED", "SEIZED"],
+  HELD: ["ARRIVED", "DUTIES_ASSESSED", "SEIZED"],
+  RELEASED: ["DELIVERED", "RETURNED"],
+  DELIVERED: [],
+  RETURNED: [],
+  SEIZED: [],
+};
+
+export function canMove(from: DeclarationStatus, to: DeclarationStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function illegalTransition(declarationId: string, from: DeclarationStatus, to: DeclarationStatus, why?: string): ConflictError {
+  return new ConflictError(
+    `Declaration ${declarationId} cannot go from ${from} to ${to}${why ? `: ${why}` : ""}`,
+    { from, to },
+  );
+}
+
+/** Throws CONFLICT unless from -> to is in the table. */
+export function assertMove(declarationId: string, from: DeclarationStatus, to: DeclarationStatus): void {
+  if (!canMove(from, to)) throw illegalTransition(declarationId, from, to);
+}
+
+/** The status while these holds are open (the most severe), or null when none is open. */
+export function statusWithOpenHolds(kinds: Iterable<HoldKind>): DeclarationStatus | null {
+  const statuses = new Set([...kinds].map((k) => HOLD_STATUS[k]));
+  return HOLD_PRECEDENCE.find((s) => statuses.has(s)) ?? null;
+}
+
+/**
+ * Placing a hold of `kind` on a declaration in `current` with `openKinds` already open:
+ * the new status, or null when it stays. CONFLICT when the hold does not fit the stage
+ * (a pre-loading referral after arrival, an inspection before it, anything after a final status).
+ */
+export function statusAfterPlacing(
+  declarationId: string,
+  current: DeclarationStatus,
+  openKinds: HoldKind[],
+  kind: HoldKind,
+): DeclarationStatus | null {
+  const own = HOLD_STATUS[kind];
+  if (current !== own && !canMove(current, own)) {
+    throw illegalTransition(
+      declarationId,
+      current,
+      own,
+      PRE_LOADING_HOLDS.includes(kind) ? `${kind} is a pre-loading referral` : `${kind} is a control at destination, after arrival`,
+    );
+  }
+  const next = statusWithOpenHolds([...openKinds, kind])!;
+  if (next === current) return null;
+  assertMove(declarationId, current, next);
+  return next;
+}
+
+/**
+ * Releasing one hold, with `remainingKinds` still open afterwards: the new status, or null
+ * when it stays (other holds keep it, or the declaration is already final).
+ */
+export function statusAfterReleasing(
+  declarationId: string,
+  current: DeclarationStatus,
+  remainingKinds: HoldKind[],
+  dutiesAssessed: boolean,
+): DeclarationStatus | null {
+  if (!HOLD_STATUSES.has(current)) return null; // final (or never held): releasing changes nothing
+  const next =
+    statusWithOpenHolds(remainingKinds) ??
+    (current === "HELD" ? (dutiesAssessed ? "DUTIES_ASSESSED" : "ARRIVED") : "CLEARED_TO_LOAD");
+  if (next === current) return null;
+  assertMove(declarationId, current, next);
+  return next;
+}
+
+/** assessDuties: ARRIVED -> DUTIES_ASSESSED; more lines while DUTIES_ASSESSED or HELD keep the status. */
+export function statusAfterAssessing(declarationId: string, current: DeclarationStatus): DeclarationStatus | null {
+  if (current === "DUTIES_ASSESSED" || current === "HELD") return null;
+  if (current !== "ARRIVED") {
+    throw illegalTransition(declarationId, current, "DUTIES_ASSESSED", "duties are assessed after arrival and before release");
+  }
+  return "DUTIES_ASSESSED";
+}
+
+/**
+ * Status event codes, named after the UPU EMSEVT parcel events. Most only record what
+ * happened; a few move the declaration, and two of those are customs decisions, which need
+ * the HOLDS contribution (the right to stop and release goods) besides STATUS_EVENTS.
+ */
+export const StatusEventCode = {
+  ACCEPTED: "ACCEPTED",
+  DEPARTED: "DEPARTED",
+  ARRIVED: "ARRIVED",
+  PRESENTED_TO_CUSTOMS: "PRESENTED_TO_CUSTOMS",
+  HELD_BY_CUSTOMS: "HELD_BY_CUSTOMS",
+  RELEASED_FROM_CUSTOMS: "RELEASED_FROM_CUSTOMS",
+  SEIZED_BY_CUSTOMS: "SEIZED_BY_CUSTOMS",
+  OUT_FOR_DELIVERY: "OUT_FOR_DELIVERY",
+  DELIVERY_ATTEMPTED: "DELIVERY_ATTEMPTED",
+  DELIVERED: "DELIVERED",
+  RETURNED: "RETURNED",
+} as const;
+export type StatusEventCode = (typeof StatusEventCode)[keyof typeof StatusEventCode];
+
+export interface EventEffect {
+  description: string;
+  /** the status the event moves the declaration to, through the table */
+  moves?: DeclarationStatus;
+  /** a customs decision: needs the HOLDS contribution too */
+  customsDecision?: boolean;
+}
+
+export const EVENT_EFFECT: Record<StatusEventCode, EventEffect> = {
+  ACCEPTED: { description: "Posted or collected: the carrier or post has taken the item in charge" },
+  DEPARTED: { description: "Left the country of origin" },
+  ARRIVED: { description: "Arrived in the destination country; moves the declaration to ARRIVED", moves: "ARRIVED" },
+  PRESENTED_TO_CUSTOMS: { description: "Presented to import customs" },
+  HELD_BY_CUSTOMS: {
+    description: "Reported held by customs (a carrier's report; customs place holds with placeHold); no status change",
+  },
+  RELEASED_FROM_CUSTOMS: {
+    description:
+      "Customs release the goods: moves ARRIVED or DUTIES_ASSESSED to RELEASED. A customs decision: needs the HOLDS contribution too",
+    moves: "RELEASED",
+    customsDecision: true,
+  },
+  SEIZED_BY_CUSTOMS: {
+    description: "Customs seize the goods: moves ARRIVED, DUTIES_ASSESSED or HELD to SEIZED (final). Needs the HOLDS contribution too",
+    moves: "SEIZED",
+    customsDecision: true,
+  },
+  OUT_FOR_DELIVERY: { description: "Out for delivery to the buyer" },
+  DELIVERY_ATTEMPTED: { description: "Delivery attempted, unsuccessful" },
+  DELIVERED: { description: "Delivered to the buyer; moves RELEASED to DELIVERED (final)", moves: "DELIVERED" },
+  RETURNED: { description: "Returned to the sender; moves the declaration to RETURNED (final)", moves: "RETURNED" },
+};
