@@ -8,6 +8,7 @@ import { AuditService } from "./modules/audit/audit.service";
 import { PartyService } from "./modules/parties/parties.service";
 import { AgreementService } from "./modules/agreements/agreements.service";
 import { DeclarationService } from "./modules/declarations/declarations.service";
+import { WorkflowService } from "./modules/workflow";
 
 /** The long-lived parts of a running hub, shared by every request. */
 export interface Hub {
@@ -22,6 +23,7 @@ export interface Hub {
     agreements: AgreementService;
     declarations: DeclarationService;
     audit: AuditService;
+    workflow: WorkflowService;
   };
 }
 
@@ -41,6 +43,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
       agreements: new AgreementService(prisma),
       declarations: new DeclarationService(prisma, events),
       audit: new AuditService(prisma),
+      workflow: new WorkflowService(prisma, events),
     },
   };
 }

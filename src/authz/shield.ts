@@ -49,6 +49,13 @@ const ruleTree = {
     revokeAgreement: isNotOperator,
     fileDeclaration: isNotOperator,
     fileDeclarations: isNotOperator,
+    amendDeclaration: isNotOperator,
+    recordStatusEvent: isNotOperator,
+    raiseRiskAlert: isNotOperator,
+    resolveRiskAlert: isNotOperator,
+    placeHold: isNotOperator,
+    releaseHold: isNotOperator,
+    assessDuties: isNotOperator,
   },
   // Result types reachable only through the operations above, whose services already
   // returned only what the caller may see.

@@ -12,11 +12,8 @@ import {
 } from "./workflow.inputs";
 import type { WorkflowService } from "./workflow.service";
 
-/** The hub's WorkflowService (Hub.services.workflow). */
 function workflow(ctx: HubContext): WorkflowService {
-  const service = (ctx.hub.services as { workflow?: WorkflowService }).workflow;
-  if (!service) throw new Error("WorkflowService is not wired into Hub.services");
-  return service;
+  return ctx.hub.services.workflow;
 }
 
 const WRITE_RULES =
