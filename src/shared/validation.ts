@@ -1,0 +1,275 @@
+import countries from "i18n-iso-countries";
+import currencyCodes from "currency-codes";
+import { BadUserInputError, type InputProblem } from "./errors";
+
+/*
+ * Small validators that normalise a value and record what is wrong with it under a full
+ * input path (`input.goodsItems[2].hsCode`, `declarations[17].currency`), so a partner
+ * learns every problem of a payload in one answer. Each returns the normalised value, or
+ * undefined when it recorded a problem. Hand-written rather than zod: the shapes are
+ * already typed by GraphQL, and what is left is normalisation plus a few code formats.
+ */
+
+export class Problems {
+  readonly list: InputProblem[] = [];
+  add(path: string, message: string): void {
+    this.list.push({ path, message });
+  }
+  get ok(): boolean {
+    return this.list.length === 0;
+  }
+  throwIfAny(): void {
+    if (this.list.length) throw new BadUserInputError(this.list);
+  }
+}
+
+/** `at("input", "goodsItems", 2, "hsCode")` -> `input.goodsItems[2].hsCode` */
+export function at(base: string, ...keys: (string | number)[]): string {
+  let path = base;
+  for (const k of keys) path += typeof k === "number" ? `[${k}]` : path ? `.${k}` : k;
+  return path;
+}
+
+const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+
+/** Trimmed, non-empty, at most `max` characters (counted as Unicode code points). */
+export function requiredString(p: Problems, path: string, v: unknown, max: number): string | undefined {
+  if (typeof v !== "string" || v.trim() === "") {
+    p.add(path, "is required and must not be blank");
+    return undefined;
+  }
+  return checkLength(p, path, v.trim(), max);
+}
+
+/** Trimmed; blank or absent becomes null. */
+export function optionalString(p: Problems, path: string, v: unknown, max: number): string | null | undefined {
+  if (isBlank(v)) return null;
+  if (typeof v !== "string") {
+    p.add(path, "must be a string");
+    return undefined;
+  }
+  return checkLength(p, path, v.trim(), max);
+}
+
+function checkLength(p: Problems, path: string, s: string, max: number): string | undefined {
+  const length = [...s].length;
+  if (length > max) {
+    p.add(path, `must be at most ${max} characters (got ${length})`);
+    return undefined;
+  }
+  return s;
+}
+
+/** ISO 3166-1 alpha-2, upper-cased. Alpha-3 and numeric forms are refused on purpose. */
+export function countryCode(p: Problems, path: string, v: unknown): string | undefined {
+  const s = typeof v === "string" ? v.trim().toUpperCase() : "";
+  if (!/^[A-Z]{2}$/.test(s) || !countries.isValid(s)) {
+    p.add(path, "must be an ISO 3166-1 alpha-2 country code, e.g. DE");
+    return undefined;
+  }
+  return s;
+}
+
+export function optionalCountryCode(p: Problems, path: string, v: unknown): string | null | undefined {
+  return isBlank(v) ? null : countryCode(p, path, v);
+}
+
+/** ISO 4217 codes with no country (gold, test code, "no currency", bond units) are not money. */
+function isMoneyCurrency(code: string): boolean {
+  const rec = currencyCodes.code(code);
+  return !!rec && !rec.countries.every((c) => c.startsWith("Zz"));
+}
+
+/** ISO 4217 alphabetic code, upper-cased. */
+export function currencyCode(p: Problems, path: string, v: unknown): string | undefined {
+  const s = typeof v === "string" ? v.trim().toUpperCase() : "";
+  if (!/^[A-Z]{3}$/.test(s) || !isMoneyCurrency(s)) {
+    p.add(path, "must be an ISO 4217 currency code, e.g. EUR");
+    return undefined;
+  }
+  return s;
+}
+
+/** HS code: 6 digits internationally, up to 10 nationally. Dots and spaces ("6109.10") are dropped. */
+export function hsCode(p: Problems, path: string, v: unknown): string | undefined {
+  const s = typeof v === "string" ? v.replace(/[\s.]/g, "") : "";
+  if (!/^\d{6,10}$/.test(s)) {
+    p.add(path, "must be a Harmonized System code of 6 to 10 digits");
+    return undefined;
+  }
+  return s;
+}
+
+// ---- UPU S10 tracking numbers -------------------------------------------------------
+
+const S10_SHAPE = /^[A-Z]{2}(\d{8})(\d)([A-Z]{2})$/;
+const S10_WEIGHTS = [8, 6, 4, 2, 3, 5, 9, 7];
+
+/** UPU S10 check digit of an 8-digit serial: 11 - (weighted sum mod 11); 10 -> 0, 11 -> 5. */
+export function s10CheckDigit(serial: string): number {
+  if (!/^\d{8}$/.test(serial)) throw new Error("an S10 serial number has exactly 8 digits");
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += Number(serial[i]) * S10_WEIGHTS[i];
+  const c = 11 - (sum % 11);
+  return c === 10 ? 0 : c === 11 ? 5 : c;
+}
+
+/** True when `s` has the S10 shape, a correct check digit and a real ISO country. */
+export function isValidS10(s: string): boolean {
+  const m = S10_SHAPE.exec(s);
+  return !!m && s10CheckDigit(m[1]) === Number(m[2]) && countries.isValid(m[3]);
+}
+
+/**
+ * Tracking number, upper-cased with spaces removed ("RR 123 456 785 CN" is printed that way).
+ * S10-shaped numbers must have a correct check digit and country; anything else is taken
+ * as a carrier's own format: 6 to 40 of A-Z, 0-9 and '-'.
+ */
+export function trackingNumber(p: Problems, path: string, v: unknown): string | undefined {
+  const s = typeof v === "string" ? v.replace(/\s+/g, "").toUpperCase() : "";
+  const m = S10_SHAPE.exec(s);
+  if (m) {
+    const expected = s10CheckDigit(m[1]);
+    if (expected !== Number(m[2])) {
+      p.add(path, `is a UPU S10 number with a wrong check digit (expected ${expected})`);
+      return undefined;
+    }
+    if (!countries.isValid(m[3])) {
+      p.add(path, "is a UPU S10 number whose last two letters are not an ISO 3166-1 country code");
+      return undefined;
+    }
+    return s;
+  }
+  if (!/^[A-Z0-9-]{6,40}$/.test(s)) {
+    p.add(path, "must be a UPU S10 number (e.g. RR123456785CN) or 6 to 40 characters of A-Z, 0-9 and '-'");
+    return undefined;
+  }
+  return s;
+}
+
+/** EU IOSS identification number: IM + 10 digits. */
+export function iossNumber(p: Problems, path: string, v: unknown): string | null | undefined {
+  if (isBlank(v)) return null;
+  const s = typeof v === "string" ? v.replace(/\s+/g, "").toUpperCase() : "";
+  if (!/^IM\d{10}$/.test(s)) {
+    p.add(path, "must be an IOSS number: IM followed by 10 digits");
+    return undefined;
+  }
+  return s;
+}
+
+// ---- numbers ------------------------------------------------------------------------
+
+export interface DecimalRule {
+  /** most digits after the point (trailing zeros do not count: "1.50" has scale 1) */
+  scale: number;
+  /** most digits before the point, so the value fits its NUMERIC(p, s) column */
+  integerDigits: number;
+}
+export const MONEY: DecimalRule = { scale: 2, integerDigits: 12 }; // NUMERIC(14,2)
+export const WEIGHT_KG: DecimalRule = { scale: 3, integerDigits: 7 }; // NUMERIC(10,3)
+
+/**
+ * A positive exact decimal given as a string ("12.50"), never through a float. Returns the
+ * canonical string ("12.5"), so equal amounts hash and compare equal.
+ */
+export function positiveDecimal(p: Problems, path: string, v: unknown, rule: DecimalRule): string | undefined {
+  const s = typeof v === "string" ? v.trim() : "";
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m) {
+    p.add(path, 'must be a positive decimal number written with digits and an optional point, e.g. "12.50"');
+    return undefined;
+  }
+  const int = m[1].replace(/^0+/, "");
+  const frac = (m[2] ?? "").replace(/0+$/, "");
+  if (frac.length > rule.scale) {
+    p.add(path, `must have at most ${rule.scale} decimal places`);
+    return undefined;
+  }
+  if (int.length > rule.integerDigits) {
+    p.add(path, `must have at most ${rule.integerDigits} digits before the decimal point`);
+    return undefined;
+  }
+  if (!int && !/[1-9]/.test(frac)) {
+    p.add(path, "must be greater than 0");
+    return undefined;
+  }
+  // Canonical form by string surgery, exact: "0012.500" -> "12.5", "0.50" -> "0.5".
+  return `${int || "0"}${frac ? `.${frac}` : ""}`;
+}
+
+/** A positive integer no larger than `max` (GraphQL Int is 32-bit). */
+export function positiveInt(p: Problems, path: string, v: unknown, max = 2_147_483_647): number | undefined {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
+    p.add(path, `must be a whole number from 1 to ${max}`);
+    return undefined;
+  }
+  return v;
+}
+
+// ---- misc ---------------------------------------------------------------------------
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(v: unknown): v is string {
+  return typeof v === "string" && UUID.test(v);
+}
+
+/** An optional record id (UUID), lower-cased; checked here so the database never sees a malformed one. */
+export function optionalId(p: Problems, path: string, v: unknown): string | null | undefined {
+  if (isBlank(v)) return null;
+  const s = typeof v === "string" ? v.trim().toLowerCase() : "";
+  if (!UUID.test(s)) {
+    p.add(path, "must be the id of an existing party");
+    return undefined;
+  }
+  return s;
+}
+
+/** A plausible e-mail address (one @, a dotted domain, no spaces); proof of delivery is not our job. */
+export function optionalEmail(p: Problems, path: string, v: unknown): string | null | undefined {
+  const s = optionalString(p, path, v, 254);
+  if (s && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)) {
+    p.add(path, "must be an e-mail address");
+    return undefined;
+  }
+  return s;
+}
+
+/** One of a fixed set of values (enums reached without GraphQL's own check, e.g. in tests). */
+export function oneOf<T extends string>(p: Problems, path: string, v: unknown, allowed: readonly T[]): T | undefined {
+  if (typeof v !== "string" || !allowed.includes(v as T)) {
+    p.add(path, `must be one of ${allowed.join(", ")}`);
+    return undefined;
+  }
+  return v as T;
+}
+
+// ---- boolean checks and array-collector forms, for callers outside filing ------------
+
+/** ISO 3166-1 alpha-2, already upper-cased. */
+export function isCountry(v: unknown): v is string {
+  return typeof v === "string" && /^[A-Z]{2}$/.test(v) && countries.isValid(v);
+}
+
+/** ISO 4217 alphabetic code of a real currency, already upper-cased. */
+export function isCurrency(v: unknown): v is string {
+  return typeof v === "string" && /^[A-Z]{3}$/.test(v) && isMoneyCurrency(v);
+}
+
+/** IOSS number: IM + 10 digits. */
+export function isIossNumber(v: unknown): v is string {
+  return typeof v === "string" && /^IM\d{10}$/.test(v.trim().toUpperCase());
+}
+
+/** A plain decimal literal such as "150.00" or "-3" (no exponent, no float rounding). */
+export function isDecimal(v: unknown): v is string {
+  return typeof v === "string" && /^-?\d{1,20}(\.\d{1,10})?$/.test(v.trim());
+}
+
+/** Adds a problem to `problems` unless `v` is a non-blank string of at most `max` characters (trimmed). */
+export function checkText(problems: InputProblem[], path: string, v: unknown, opts: { max: number }): void {
+  const p = new Problems();
+  requiredString(p, path, v, opts.max);
+  problems.push(...p.list);
+}
