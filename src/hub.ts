@@ -9,6 +9,7 @@ import { PartyService } from "./modules/parties/parties.service";
 import { AgreementService } from "./modules/agreements/agreements.service";
 import { DeclarationService } from "./modules/declarations/declarations.service";
 import { WorkflowService } from "./modules/workflow";
+import { NotificationService } from "./modules/notifications";
 
 /** The long-lived parts of a running hub, shared by every request. */
 export interface Hub {
@@ -24,6 +25,7 @@ export interface Hub {
     declarations: DeclarationService;
     audit: AuditService;
     workflow: WorkflowService;
+    notifications: NotificationService;
   };
 }
 
@@ -44,6 +46,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
       declarations: new DeclarationService(prisma, events),
       audit: new AuditService(prisma),
       workflow: new WorkflowService(prisma, events),
+      notifications: new NotificationService(prisma, events),
     },
   };
 }

@@ -57,6 +57,11 @@ const ruleTree = {
     releaseHold: isNotOperator,
     assessDuties: isNotOperator,
   },
+  // shield guards only each event's resolve step; the service authorizes the subscribe step
+  Subscription: {
+    holdPlaced: isAuthenticated,
+    declarationStatusChanged: isAuthenticated,
+  },
   // Result types reachable only through the operations above, whose services already
   // returned only what the caller may see.
   Party: allow,

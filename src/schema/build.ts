@@ -9,9 +9,10 @@ import { AgreementResolver } from "../modules/agreements";
 import { DeclarationConnectionResolver, DeclarationResolver } from "../modules/declarations";
 import { AuditResolver } from "../modules/audit";
 import { WorkflowResolver } from "../modules/workflow";
+import { NotificationResolver } from "../modules/notifications";
 import type { HubPubSub } from "../infra/pubsub";
 
-const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WorkflowResolver] as const;
+const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WorkflowResolver, NotificationResolver] as const;
 
 /** The schema as type-graphql builds it from the modules, before authorization wraps it. */
 export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema> {

@@ -13,7 +13,7 @@ const CONTRACT_CODES = new Set([
 ]);
 
 /** graphql-armor reports limits as "Syntax Error: ... limit ..."; they are QUERY_TOO_COMPLEX. */
-const LIMIT_MESSAGE = /^Syntax Error: .*(limit|exceeded)/i;
+const LIMIT_MESSAGE = /^Syntax Error: .*limit of \d+ exceeded/i;
 
 function isDatabaseDown(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string } | undefined;
@@ -32,12 +32,13 @@ export function createErrorFormatter(log: Logger, development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? "");
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    // before the pass-through: graphql-armor labels its rejections BAD_USER_INPUT
+    if (LIMIT_MESSAGE.test(formatted.message)) {
+      return { message: formatted.message.replace(/^Syntax Error: /, ""), extensions: { code: "QUERY_TOO_COMPLEX" } };
+    }
     if (CONTRACT_CODES.has(code)) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions: development ? formatted.extensions : extensions };
-    }
-    if (LIMIT_MESSAGE.test(formatted.message)) {
-      return { message: formatted.message.replace(/^Syntax Error: /, ""), extensions: { code: "QUERY_TOO_COMPLEX" } };
     }
     if (code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED" || code === "BAD_REQUEST") {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: "BAD_USER_INPUT" } };

@@ -11,6 +11,7 @@ import { createContext } from "../../src/context/context";
 import type { Principal } from "../../src/authz/principal";
 import type { DataCategory, Contribution, PartyKind, Role } from "../../src/generated/prisma/enums";
 import { createTestDatabase, type TestDatabase } from "./database";
+import { createPrismaClient } from "../../src/infra/prisma";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -26,8 +27,10 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(opts: { http?: boolean; env?: Record<string, string> } = {}): Promise<TestHub> {
-  const db = await createTestDatabase();
+export async function startTestHub(
+  opts: { http?: boolean; env?: Record<string, string>; /** a second instance on the same PostgreSQL database */ sameDatabaseAs?: TestHub } = {},
+): Promise<TestHub> {
+  const db = opts.sameDatabaseAs ? sharedDatabase(opts.sameDatabaseAs.db) : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: "test",
     HUB_SEED: "none",
@@ -37,7 +40,7 @@ export async function startTestHub(opts: { http?: boolean; env?: Record<string, 
     HUB_ACCESS_LOG_FLUSH_MS: "20",
     ...opts.env,
   });
-  const hub = createHub(config, db.prisma, createLogger("silent"), createHubPubSub(undefined));
+  const hub = createHub(config, db.prisma, createLogger("silent"), createHubPubSub(config.REDIS_URL));
   await hub.services.parties.ensureOperatorParty();
   const schema = await buildHubSchema(hub.events);
   const server = opts.http === false ? null : await startServer(hub, schema, 0, async () => true);
@@ -63,9 +66,16 @@ export async function startTestHub(opts: { http?: boolean; env?: Record<string, 
     async stop() {
       await server?.stop();
       await hub.accessLog.close();
+      await hub.events.close();
       await db.close();
     },
   };
+}
+
+function sharedDatabase(of: TestDatabase): TestDatabase {
+  if (of.embedded) throw new Error("the embedded database serves one instance; use TEST_DB=postgres");
+  const prisma = createPrismaClient(of.url, { embedded: false, poolSize: 3 });
+  return { url: of.url, prisma, embedded: false, close: () => prisma.$disconnect() };
 }
 
 export interface TestParty {

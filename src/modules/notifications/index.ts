@@ -1,0 +1,2 @@
+export { NotificationResolver } from "./notifications.resolver";
+export { NotificationService } from "./notifications.service";
