@@ -10,7 +10,7 @@ import { DeclarationConnectionResolver, DeclarationResolver } from "../modules/d
 import { AuditResolver } from "../modules/audit";
 import { WorkflowResolver } from "../modules/workflow";
 import { NotificationResolver } from "../modules/notifications";
-import type { HubPubSub } from "../infra/pubsub";
+import { createHubPubSub, type HubPubSub } from "../infra/pubsub";
 
 const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WorkflowResolver, NotificationResolver] as const;
 
@@ -19,7 +19,8 @@ export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema
   return buildSchema({
     resolvers: [...resolvers],
     validate: false, // inputs are validated in services, with paths and reasons
-    pubSub: events?.pubsub as never,
+    // printing the SDL needs a PubSub too; an in-process one will do
+    pubSub: (events ?? createHubPubSub(undefined)).pubsub as never,
   });
 }
 
