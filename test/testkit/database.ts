@@ -38,7 +38,7 @@ async function createServerDatabase(): Promise<TestDatabase> {
     await drop();
     throw err;
   }
-  const prisma = createPrismaClient(url, { embedded: false, poolSize: 5 });
+  const prisma = createPrismaClient(url, { embedded: false, poolSize: 5, queryEvents: true });
   return {
     url,
     prisma,
@@ -56,7 +56,7 @@ async function createEmbeddedDatabase(): Promise<TestDatabase> {
     fs.rmSync(template, { force: true }); // unreadable template: the next test file rebuilds it
     throw err;
   });
-  const prisma = createPrismaClient(db.url, { embedded: true });
+  const prisma = createPrismaClient(db.url, { embedded: true, queryEvents: true });
   return {
     url: db.url,
     prisma,
