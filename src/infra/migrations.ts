@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Client, type PoolConfig } from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { adminQuery } from "./postgres-admin";
 import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlDriverAdapter,
@@ -220,15 +221,6 @@ class Session {
   }
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Runs `fn` with a fresh engine; frees it and closes every connection it opened. */
 async function withEngine<T>(databaseUrl: string, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {

@@ -2,10 +2,10 @@ import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "pg";
 import { startEmbeddedPostgres } from "../../src/infra/embedded-postgres";
 import { applyPendingMigrations, migrationNames, migrationsDir } from "../../src/infra/migrations";
 import { createPrismaClient, type PrismaClient } from "../../src/infra/prisma";
+import { adminQuery, withDatabase } from "../../src/infra/postgres-admin";
 
 export interface TestDatabase {
   url: string;
@@ -93,18 +93,4 @@ async function embeddedTemplate(): Promise<string> {
   return file;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

@@ -5,12 +5,11 @@ import type { GrantingAgreement } from "../../authz/policy";
 import type { Principal } from "../../authz/principal";
 import { requirePrincipal, type HubContext } from "../../context/context";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../shared/errors";
-import { at, countryCode, optionalString, Problems, requiredString } from "../../shared/validation";
+import { isUuid, at, countryCode, optionalString, Problems, requiredString } from "../../shared/validation";
 import { AgreementRepository, type AgreementRow } from "./agreements.repository";
 import type { AgreementFilter, ProposeAgreementInput } from "./agreements.inputs";
 
 const MAX_TEXT = 2000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ALL_CONTRIBUTIONS = Object.values(Contribution) as Contribution[];
 
 /** Who takes part in an agreement's lifecycle. */
@@ -50,13 +49,13 @@ export class AgreementService {
 
   /** Agreements in force for the grantee at `now`, for the policy engine: one SQL statement. */
   inForceFor(partyId: string, now: Date): Promise<GrantingAgreement[]> {
-    if (!UUID.test(partyId)) return Promise.resolve([]); // e.g. a token-only operator: no party, no grants
+    if (!isUuid(partyId)) return Promise.resolve([]); // e.g. a token-only operator: no party, no grants
     return this.repo.inForceFor(partyId, now);
   }
 
   async get(ctx: HubContext, id: string): Promise<AgreementRow> {
     const p = requirePrincipal(ctx);
-    const a = UUID.test(id) ? await this.repo.findById(id) : null;
+    const a = isUuid(id) ? await this.repo.findById(id) : null;
     if (!a || (p.role !== "OPERATOR" && !sideOf(p, a))) throw new NotFoundError("Agreement", id);
     return a;
   }
@@ -79,7 +78,7 @@ export class AgreementService {
 
     const problems = new Problems();
     for (const key of ["grantorId", "granteeId"] as const) {
-      if (!UUID.test(input[key] ?? "")) problems.add(at("input", key), "must be a party id");
+      if (!isUuid(input[key] ?? "")) problems.add(at("input", key), "must be a party id");
     }
     if (input.grantorId === input.granteeId) problems.add("input.granteeId", "must differ from grantorId");
     if (problems.ok && input.grantorId !== p.partyId && input.granteeId !== p.partyId) {
@@ -111,7 +110,7 @@ export class AgreementService {
     if (validTo && validTo.getTime() <= validFrom.getTime()) problems.add("input.validTo", "must be after validFrom");
 
     // Look parties up only once both ids are well formed; report every problem together.
-    if (UUID.test(input.grantorId) && UUID.test(input.granteeId)) {
+    if (isUuid(input.grantorId) && isUuid(input.granteeId)) {
       const found = await this.repo.existingParties([input.grantorId, input.granteeId]);
       if (!found.has(input.grantorId)) problems.add("input.grantorId", "no such party");
       if (!found.has(input.granteeId)) problems.add("input.granteeId", "no such party");

@@ -5,7 +5,7 @@ import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
 import type { HubPubSub } from "../../infra/pubsub";
 import { BadUserInputError, NotFoundError } from "../../shared/errors";
-import { MONEY, positiveDecimal, Problems } from "../../shared/validation";
+import { isUuid, MONEY, positiveDecimal, Problems } from "../../shared/validation";
 import { DeclarationFiling } from "./declarations.filing";
 import type { DeclarationInput } from "./declarations.inputs";
 import { DeclarationOrderField, type DeclarationFilter, type DeclarationsArgs } from "./declarations.query";
@@ -47,7 +47,6 @@ export interface Connection {
 
 const encodeCursor = (id: string) => Buffer.from(id).toString("base64url");
 const decodeCursor = (cursor: string) => Buffer.from(cursor, "base64url").toString();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class DeclarationService {
   readonly filing: DeclarationFiling;
@@ -82,7 +81,7 @@ export class DeclarationService {
   /** NOT_FOUND both when it does not exist and when the viewer may not see it. */
   async get(ctx: HubContext, id: string): Promise<DeclarationRow> {
     const policy = await ctx.authz.policy();
-    if (!UUID.test(id)) throw new NotFoundError("Declaration", id);
+    if (!isUuid(id)) throw new NotFoundError("Declaration", id);
     const row = await this.prisma.declaration.findFirst({ where: { AND: [policy.declarationWhere(), { id }] } });
     if (!row) throw new NotFoundError("Declaration", id);
     return this.visible(policy, [row])[0];
@@ -133,7 +132,7 @@ export class DeclarationService {
     if (args.after != null) {
       const id = decodeCursor(args.after);
       // A cursor must point at a row this same query may return, or it would be an oracle.
-      const ok = UUID.test(id) && (await this.prisma.declaration.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }));
+      const ok = isUuid(id) && (await this.prisma.declaration.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }));
       if (!ok) throw BadUserInputError.at("after", "is not a cursor of this query");
       cursor = { id };
     }
@@ -185,7 +184,7 @@ export class DeclarationService {
     }
     if (f.filerId) use("filerId", { filerId: f.filerId });
     for (const key of ["carrierId", "postId", "platformId", "filerId"] as const) {
-      if (f[key] && !UUID.test(f[key]!)) problems.add(`filter.${key}`, "is not a valid id");
+      if (f[key] && !isUuid(f[key]!)) problems.add(`filter.${key}`, "is not a valid id");
     }
     return { where: { AND: and } as Prisma.DeclarationWhereInput, categories };
   }

@@ -15,6 +15,7 @@ import { requirePrincipal, type HubContext } from "../../context/context";
 import { TOPICS, type HubPubSub } from "../../infra/pubsub";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../shared/errors";
 import {
+  isUuid,
   MONEY,
   Problems,
   WEIGHT_KG,
@@ -67,7 +68,6 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const MAX_TEXT = 2000;
 const LIMITS = { place: 100, rule: 100, platformOrderId: 64, name: 200, address: 500 };
 const REASON_CODE = /^[A-Z0-9_-]{1,32}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The policy's basis for destination customs (policy.ts); used only to tell it from an agreement. */
 const DESTINATION_CUSTOMS_RULE = "baseline:destination-customs";
 
@@ -186,7 +186,7 @@ export class WorkflowService {
    */
   async resolveRiskAlert(ctx: HubContext, alertId: string, input: ResolveRiskAlertInput): Promise<RiskAlertRow> {
     this.refuseOperator(ctx);
-    const alert = UUID.test(alertId) ? await this.repo.findAlert(alertId) : null;
+    const alert = isUuid(alertId) ? await this.repo.findAlert(alertId) : null;
     if (!alert) throw new NotFoundError("Risk alert", alertId);
     const { principal, basis } = await this.childTarget(ctx, alert.declarationId, alert.raisedById, "RISK", "Risk alert", alertId, "RISK_ALERTS");
     if (alert.raisedById !== principal.partyId && basis.rule !== DESTINATION_CUSTOMS_RULE) {
@@ -240,7 +240,7 @@ export class WorkflowService {
    */
   async releaseHold(ctx: HubContext, holdId: string, input: ReleaseHoldInput): Promise<HoldRow> {
     this.refuseOperator(ctx);
-    const hold = UUID.test(holdId) ? await this.repo.findHold(holdId) : null;
+    const hold = isUuid(holdId) ? await this.repo.findHold(holdId) : null;
     if (!hold) throw new NotFoundError("Hold", holdId);
     const { principal } = await this.childTarget(ctx, hold.declarationId, hold.placedById, "STATUS", "Hold", holdId, "HOLDS");
     const p = new Problems();
