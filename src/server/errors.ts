@@ -38,7 +38,7 @@ export function createErrorFormatter(log: Logger, development: boolean) {
     }
     if (CONTRACT_CODES.has(code)) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions: development ? formatted.extensions : extensions };
+      return { ...formatted, extensions };
     }
     if (code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED" || code === "BAD_REQUEST") {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: "BAD_USER_INPUT" } };

@@ -108,7 +108,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const apollo = new ApolloServer<HubContext>({
     schema,
     introspection: !config.isProduction,
-    includeStacktraceInErrorResponses: config.isDevelopment,
+    // stacks go to the log (unexpected errors only), never into responses
+    includeStacktraceInErrorResponses: false,
     formatError,
     validationRules: protection.validationRules,
     plugins: [
