@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { buildSchema } from "graphql";
 import { buildBareSchema, printHubSdl } from "../src/schema/build";
-import { categorizedFields } from "../src/authz/field-guard";
+import { categorizedFields, installFieldGuards } from "../src/authz/field-guard";
 
 describe("committed SDL", () => {
   it("schema/schema.graphql is what the code prints (run `npm run schema:emit`)", async () => {
@@ -18,5 +18,12 @@ describe("committed SDL", () => {
       const description = (sdl.getType(f.type) as any).getFields()[f.field].description as string;
       expect({ field: `${f.type}.${f.field}`, tagged: description.startsWith(`[${f.category}]`) }).toEqual({ field: `${f.type}.${f.field}`, tagged: true });
     }
+  });
+});
+
+describe("categories are mandatory on partner-data types", () => {
+  it("a field of a partner-data type without a category fails the build", () => {
+    const sneaky = buildSchema(`type Query { d: Declaration } type Declaration { id: ID, sneaky: String }`);
+    expect(() => installFieldGuards(sneaky)).toThrow("Declaration.id carries partner data but has no data category");
   });
 });
