@@ -14,7 +14,8 @@ import { createLogger } from "../src/infra/logger";
 import { applyPendingMigrations } from "../src/infra/migrations";
 import { createPrismaClient } from "../src/infra/prisma";
 import { createHubPubSub } from "../src/infra/pubsub";
-import { DEFAULT_SEED, ensureWorld, issueDemoKeys, seedDeclarations } from "../src/seed/demo-world";
+import { Pool } from "pg";
+import { DEFAULT_SEED, ensureWorld, issueDemoKeys, pgWriter, seedDeclarations, type DemoKeys } from "../src/seed/demo-world";
 
 interface Args {
   declarations: number;
@@ -28,7 +29,7 @@ const USAGE = `usage: node dist/scripts/seed.js [--declarations N] [--seed N] [-
   --declarations  declarations to add (default 100000)
   --seed          PRNG seed (default ${DEFAULT_SEED}); content is reproducible for a given seed and store size
   --batch         declarations per transaction (default 1000)
-  --concurrency   batches written at once (default 4 on PostgreSQL; always 1 on the embedded database)
+  --concurrency   batches written at once on PostgreSQL (default 4; the embedded database takes one at a time)
   --no-keys       do not issue demo API keys`;
 
 function parseArgs(argv: string[]): Args {
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   const events = createHubPubSub(undefined);
   const hub = createHub(config, prisma, log, events);
 
+  let pool: Pool | undefined;
   try {
     await hub.services.parties.ensureOperatorParty();
     const { world, createdParties, createdAgreements } = await ensureWorld(prisma);
@@ -105,7 +107,13 @@ async function main(): Promise<void> {
       `world: ${Object.keys(world.parties).length} parties (${createdParties} new), ${createdAgreements} new agreements; ` +
         `${offset} declarations already stored`,
     );
+    // Keys first, while the Prisma client is connected; printed at the end.
+    const keys: DemoKeys = args.keys ? await issueDemoKeys(hub, world) : [];
 
+    // Bulk writes go straight through pg (Prisma's raw-parameter encoding costs more than
+    // generating the rows). The embedded database takes one connection: release Prisma's.
+    await prisma.$disconnect();
+    pool = new Pool({ connectionString: url, max: embedded ? 1 : concurrency });
     const started = Date.now();
     const every = Math.max(args.batch, 50_000);
     let nextReport = every;
@@ -113,7 +121,9 @@ async function main(): Promise<void> {
       seed: args.seed,
       offset,
       batchSize: args.batch,
-      concurrency,
+      // Embedded: one connection, but generating the next batch overlaps the write of the last.
+      concurrency: embedded ? 2 : concurrency,
+      writer: pgWriter(pool),
       onProgress: (done, total) => {
         if (done < nextReport && done !== total) return;
         while (nextReport <= done) nextReport += every;
@@ -131,12 +141,12 @@ async function main(): Promise<void> {
           .join(", "),
     );
 
-    if (args.keys) {
-      const keys = await issueDemoKeys(hub, world);
+    if (keys.length) {
       console.log("\ndemo API keys (shown once; send as 'Authorization: Bearer <key>'):");
       for (const k of keys) console.log(`  ${k.role.padEnd(8)} ${k.party.padEnd(28)} ${k.secret}`);
     }
   } finally {
+    await pool?.end();
     await hub.accessLog.close();
     await events.close();
     await prisma.$disconnect();

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { Decimal } from "@prisma/client/runtime/client";
+import { Pool } from "pg";
 import { hashSecret } from "../src/authn/api-keys";
 import { loadConfig } from "../src/config";
 import { createHub, type Hub } from "../src/hub";
@@ -8,6 +9,7 @@ import { createHubPubSub } from "../src/infra/pubsub";
 import {
   ensureWorld,
   generateDeclarations,
+  pgWriter,
   s10,
   seedDemoWorld,
   seedDeclarations,
@@ -246,5 +248,27 @@ describe("demo world seed", () => {
     });
     expect(created).toBe(false);
     expect(declaration.id).toBe(d.id);
+  });
+
+  // Last: on the embedded database this releases the Prisma client's only connection.
+  it("writes through pg as the bulk seed script does", async () => {
+    const { world } = await ensureWorld(db.prisma);
+    const before = await db.prisma.declaration.count();
+    await db.prisma.$disconnect();
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    try {
+      const counts = await seedDeclarations(db.prisma, world, 25, { seed: SEED, offset: before, writer: pgWriter(pool), batchSize: 10, concurrency: 2 });
+      expect(counts.declarations).toBe(25);
+      const { rows } = await pool.query<{ n: string; items: string; bad: string }>(
+        `SELECT count(*) AS n,
+                (SELECT count(*) FROM "GoodsItem") AS items,
+                count(*) FILTER (WHERE "filedAt" > now() OR "updatedAt" < "filedAt") AS bad
+           FROM "Declaration"`,
+      );
+      expect(Number(rows[0].n)).toBe(before + 25);
+      expect(Number(rows[0].bad)).toBe(0);
+    } finally {
+      await pool.end();
+    }
   });
 });
