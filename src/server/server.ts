@@ -108,6 +108,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const apollo = new ApolloServer<HubContext>({
     schema,
     introspection: !config.isProduction,
+    // main.ts owns shutdown (drain HTTP and WebSocket, flush the access log, close storage)
+    stopOnTerminationSignals: false,
     // stacks go to the log (unexpected errors only), never into responses
     includeStacktraceInErrorResponses: false,
     formatError,

@@ -25,7 +25,7 @@ async function start(dataDir: string, port: number): Promise<{ child: ChildProce
   if (!fs.existsSync(MAIN)) throw new Error("dist/src/main.js is missing: run `npm run build` (npm test does)");
   let out = "";
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), HUB_DATA_DIR: dataDir, HUB_SEED: "none", HUB_ADMIN_TOKEN: ADMIN, LOG_LEVEL: "warn", DATABASE_URL: "" },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HUB_DATA_DIR: dataDir, HUB_SEED: "none", HUB_ADMIN_TOKEN: ADMIN, LOG_LEVEL: "warn", DATABASE_URL: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (out += d));
