@@ -53,6 +53,25 @@ describe("access log: data holders see who read their data", () => {
     expect(log.data!.accessLog).toEqual([]);
   });
 
+  it("merges a viewer's repeated reads within one flush window, keeping the time of the first", async () => {
+    const second = (await t.hub.services.declarations.filing.fileOne(platform.principal, declarationInput() as never)).declaration;
+    await t.hub.accessLog.flush();
+    const before = new Date();
+    // three reads recorded within one window (the writer's timer has not fired in between)
+    const read = (id: string) => ({
+      holderId: platform.id, viewerPartyId: customs.id, apiKeyId: customs.principal.apiKeyId, operationName: "Poll",
+      recordType: "Declaration", recordIds: [id], categories: ["STATUS" as const], basis: "baseline:destination-customs", agreementId: null, at: new Date(),
+    });
+    t.hub.accessLog.enqueue([read(declarationId)]);
+    t.hub.accessLog.enqueue([read(second.id)]);
+    t.hub.accessLog.enqueue([read(declarationId)]);
+    await t.hub.accessLog.flush();
+    const rows = await t.db.prisma.accessLogEntry.findMany({ where: { viewerPartyId: customs.id, operationName: "Poll" } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0].recordIds.sort()).toEqual([declarationId, second.id].sort());
+    expect(Math.abs(rows[0].at.getTime() - before.getTime())).toBeLessThan(5000);
+  });
+
   it("flushes queued records on a clean stop", async () => {
     t.hub.accessLog.enqueue([
       { holderId: platform.id, viewerPartyId: customs.id, apiKeyId: null, operationName: "Late", recordType: "Declaration", recordIds: [declarationId], categories: ["STATUS"], basis: "baseline:destination-customs", agreementId: null, at: new Date() },
