@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Decimal } from "@prisma/client/runtime/client";
 import type { Declaration, PrismaClient } from "../../generated/prisma/client";
-import type { DeclarationCategory, PartyKind } from "../../generated/prisma/enums";
+import type { DeclarationCategory, HoldKind, PartyKind } from "../../generated/prisma/enums";
 
 export type DeclarationRow = Declaration;
 
@@ -86,8 +86,40 @@ const INSERT_BATCH_SQL = [
 ].join("\n");
 
 /** Prisma access for filing declarations; no rules here, only storage. */
+/** What clearanceStatus needs of a parcel: its scope, status and open holds. */
+export interface ClearanceCandidate {
+  id: string;
+  filerId: string;
+  carrierId: string | null;
+  postId: string | null;
+  platformId: string | null;
+  originCountry: string;
+  destinationCountry: string;
+  status: DeclarationRow["status"];
+  updatedAt: Date;
+  openHolds: { kind: HoldKind; placedById: string }[];
+}
+
 export class DeclarationRepository {
   constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Every declaration with this tracking number, newest first, with its open holds: one
+   * indexed statement on the carriers' hot path. The caller applies the policy in memory.
+   */
+  async clearanceCandidates(trackingNumber: string): Promise<ClearanceCandidate[]> {
+    const rows = await this.prisma.$queryRaw<(Omit<ClearanceCandidate, "openHolds"> & { openHolds: ClearanceCandidate["openHolds"] })[]>`
+      SELECT d."id", d."filerId", d."carrierId", d."postId", d."platformId",
+             rtrim(d."originCountry") AS "originCountry", rtrim(d."destinationCountry") AS "destinationCountry",
+             d."status"::text AS "status", d."updatedAt",
+             COALESCE((SELECT json_agg(json_build_object('kind', h."kind", 'placedById', h."placedById"))
+                       FROM "Hold" h WHERE h."declarationId" = d."id" AND h."status" = 'OPEN'), '[]'::json) AS "openHolds"
+      FROM "Declaration" d
+      WHERE d."trackingNumber" = ${trackingNumber}
+      ORDER BY d."filedAt" DESC
+      LIMIT 20`;
+    return rows;
+  }
 
   /** Kinds of the given parties, in one query; unknown ids are simply absent. */
   async partyKinds(ids: string[]): Promise<Map<string, PartyKind>> {

@@ -1,12 +1,13 @@
 import type { Declaration as DeclarationRow, Prisma, PrismaClient } from "../../generated/prisma/client";
 import { CATEGORY_BIT, DataCategory } from "../../authz/categories";
-import type { Policy } from "../../authz/policy";
+import type { DeclarationScope, Policy } from "../../authz/policy";
 import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
 import type { HubPubSub } from "../../infra/pubsub";
 import { BadUserInputError, NotFoundError } from "../../shared/errors";
 import { isUuid, MONEY, positiveDecimal, Problems } from "../../shared/validation";
 import { DeclarationFiling } from "./declarations.filing";
+import { DeclarationRepository } from "./declarations.repository";
 import type { DeclarationInput } from "./declarations.inputs";
 import { DeclarationOrderField, type DeclarationFilter, type DeclarationsArgs } from "./declarations.query";
 
@@ -50,12 +51,14 @@ const decodeCursor = (cursor: string) => Buffer.from(cursor, "base64url").toStri
 
 export class DeclarationService {
   readonly filing: DeclarationFiling;
+  private readonly repository: DeclarationRepository;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: HubPubSub,
   ) {
     this.filing = new DeclarationFiling(prisma);
+    this.repository = new DeclarationRepository(prisma);
   }
 
   /** Rows leave the service only after the policy has seen them (children are judged by them). */
@@ -87,27 +90,28 @@ export class DeclarationService {
     return this.visible(policy, [row])[0];
   }
 
-  /** Same answer for "no such parcel" and "not yours to see". */
+  /**
+   * Same answer for "no such parcel" and "not yours to see". One statement fetches the
+   * parcels with this number; the policy then picks the newest whose STATUS the viewer may
+   * read, and counts only the open holds whose STATUS it may read (a hold's holder is the
+   * customs that placed it).
+   */
   async clearanceStatus(ctx: HubContext, trackingNumber: string) {
     const policy = await ctx.authz.policy();
     const tn = trackingNumber.trim().toUpperCase();
-    const row = await this.prisma.declaration.findFirst({
-      where: { AND: [policy.declarationWhere([STATUS]), { trackingNumber: tn }] },
-      orderBy: { filedAt: "desc" },
-      include: { holds: { where: { status: "OPEN" }, select: { kind: true, placedById: true } } },
-    });
+    const readable = (holderId: string, scope: DeclarationScope) => (policy.decide(holderId, scope).mask & CATEGORY_BIT.STATUS) !== 0;
+    const row = (await this.repository.clearanceCandidates(tn)).find((d) => readable(d.filerId, d));
     if (!row) throw new NotFoundError("Parcel with tracking number", tn);
-    const { holds, ...declaration } = row;
-    this.visible(policy, [declaration]);
-    // Only holds whose STATUS the viewer may read count (a hold's holder is who placed it).
-    const openHolds = holds.filter((h) => policy.decide(h.placedById, declaration).mask & CATEGORY_BIT.STATUS);
+    const { openHolds, ...scope } = row;
+    policy.rememberScope(scope);
+    const visibleHolds = openHolds.filter((h) => readable(h.placedById, scope));
     return {
       id: row.id,
       trackingNumber: tn,
-      scope: declaration,
+      scope,
       status: row.status,
-      onHold: openHolds.length > 0,
-      openHoldKinds: [...new Set(openHolds.map((h) => h.kind))],
+      onHold: visibleHolds.length > 0,
+      openHoldKinds: [...new Set(visibleHolds.map((h) => h.kind))],
       updatedAt: row.updatedAt,
     };
   }
