@@ -42,7 +42,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
     authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId()),
     services: {
       parties,
-      agreements: new AgreementService(prisma),
+      agreements: new AgreementService(prisma, events, config.HUB_AGREEMENT_CACHE_MS),
       declarations: new DeclarationService(prisma, events),
       audit: new AuditService(prisma),
       workflow: new WorkflowService(prisma, events),

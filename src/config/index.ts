@@ -17,6 +17,7 @@ const schema = z.object({
   HUB_MAX_TOKENS: z.coerce.number().int().positive().default(5000),
   HUB_BODY_LIMIT: z.string().default("2mb"),
   HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  HUB_AGREEMENT_CACHE_MS: z.coerce.number().int().min(0).default(2000),
   HUB_ACCESS_LOG_FLUSH_MS: z.coerce.number().int().positive().default(500),
 });
 

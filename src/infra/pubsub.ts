@@ -7,11 +7,13 @@ export interface HubEvents {
   [key: string]: [unknown];
   HOLD_PLACED: [{ holdId: string; declarationId: string }];
   DECLARATION_STATUS_CHANGED: [{ declarationId: string; status: string; previousStatus: string }];
+  AGREEMENTS_CHANGED: [{ partyIds: string[] }];
 }
 
 export const TOPICS = {
   HOLD_PLACED: "HOLD_PLACED",
   DECLARATION_STATUS_CHANGED: "DECLARATION_STATUS_CHANGED",
+  AGREEMENTS_CHANGED: "AGREEMENTS_CHANGED",
 } as const;
 
 export interface HubPubSub {

@@ -38,6 +38,8 @@ export async function startTestHub(
     LOG_LEVEL: "silent",
     HUB_ADMIN_TOKEN: ADMIN_TOKEN,
     HUB_ACCESS_LOG_FLUSH_MS: "20",
+    // tests change agreements straight in the store; the cache has its own test
+    HUB_AGREEMENT_CACHE_MS: "0",
     ...opts.env,
   });
   const hub = createHub(config, db.prisma, createLogger("silent"), createHubPubSub(config.REDIS_URL));

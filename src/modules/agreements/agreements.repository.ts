@@ -8,6 +8,9 @@ import type { GrantingAgreement } from "../../authz/policy";
 
 export type { AgreementRow, AgreementEventRow };
 
+/** An ACTIVE agreement with its validity period, as the policy cache keeps it. */
+export type ActiveAgreement = GrantingAgreement & { validFrom: Date; validTo: Date | null };
+
 export interface NewAgreement {
   grantorId: string;
   granteeId: string;
@@ -51,6 +54,8 @@ interface InForceRow {
   scopeDestinations: string[];
   scopeOrigins: string[];
   scopeOnlyCarried: boolean;
+  validFrom: Date;
+  validTo: Date | null;
 }
 
 /** All of the agreements module's SQL. */
@@ -61,18 +66,19 @@ export class AgreementRepository {
    * One statement, served by the (granteeId, status) index. Enum arrays are cast to
    * text[] because the driver has no parser for arrays of custom enum types.
    */
-  async inForceFor(partyId: string, now: Date): Promise<GrantingAgreement[]> {
+  /** ACTIVE agreements of a grantee, whatever their validity period (checked against now by the caller). */
+  async activeFor(partyId: string): Promise<ActiveAgreement[]> {
     const rows = await this.prisma.$queryRaw<InForceRow[]>`
       SELECT a."id", a."grantorId", p."kind"::text AS "grantorKind", p."country" AS "grantorCountry",
              a."categories"::text[] AS "categories", a."contributions"::text[] AS "contributions",
-             a."scopeDestinations", a."scopeOrigins", a."scopeOnlyCarried"
+             a."scopeDestinations", a."scopeOrigins", a."scopeOnlyCarried", a."validFrom", a."validTo"
       FROM "Agreement" a
       JOIN "Party" p ON p."id" = a."grantorId"
       WHERE a."granteeId" = ${partyId}::uuid
-        AND a."status" = 'ACTIVE'
-        AND a."validFrom" <= ${now}
-        AND (a."validTo" IS NULL OR a."validTo" > ${now})`;
+        AND a."status" = 'ACTIVE'`;
     return rows.map((r) => ({
+      validFrom: r.validFrom,
+      validTo: r.validTo,
       id: r.id,
       grantorId: r.grantorId,
       grantorKind: r.grantorKind,

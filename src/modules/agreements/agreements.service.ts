@@ -6,7 +6,8 @@ import type { Principal } from "../../authz/principal";
 import { requirePrincipal, type HubContext } from "../../context/context";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../shared/errors";
 import { isUuid, at, countryCode, optionalString, Problems, requiredString } from "../../shared/validation";
-import { AgreementRepository, type AgreementRow } from "./agreements.repository";
+import { AgreementRepository, type ActiveAgreement, type AgreementRow } from "./agreements.repository";
+import { TOPICS, type HubPubSub } from "../../infra/pubsub";
 import type { AgreementFilter, ProposeAgreementInput } from "./agreements.inputs";
 
 const MAX_TEXT = 2000;
@@ -38,19 +39,45 @@ function sideOf(p: Principal, a: AgreementRow): Side | null {
  */
 export class AgreementService {
   private readonly repo: AgreementRepository;
+  /** grantee party -> its ACTIVE agreements, for at most cacheMs (0: no cache) */
+  private readonly active = new Map<string, { until: number; rows: Promise<ActiveAgreement[]> }>();
 
-  constructor(prisma: PrismaClient) {
+  constructor(
+    prisma: PrismaClient,
+    private readonly events?: HubPubSub,
+    private readonly cacheMs = 0,
+  ) {
     this.repo = new AgreementRepository(prisma);
+    // Every instance drops its cached agreements of the parties an agreement change touched.
+    if (events && cacheMs > 0) {
+      void (async () => {
+        for await (const e of events.pubsub.subscribe(TOPICS.AGREEMENTS_CHANGED)) for (const id of e.partyIds) this.active.delete(id);
+      })();
+    }
   }
 
   get repository(): AgreementRepository {
     return this.repo;
   }
 
-  /** Agreements in force for the grantee at `now`, for the policy engine: one SQL statement. */
-  inForceFor(partyId: string, now: Date): Promise<GrantingAgreement[]> {
-    if (!isUuid(partyId)) return Promise.resolve([]); // e.g. a token-only operator: no party, no grants
-    return this.repo.inForceFor(partyId, now);
+  /**
+   * Agreements in force for the grantee at `now`, for the policy engine: one SQL statement,
+   * or none while cached. Validity is checked against `now` on every call, so expiry needs
+   * no job and no cache flush; status changes made through this service flush the cache of
+   * both parties on every instance (pub/sub) at once.
+   */
+  async inForceFor(partyId: string, now: Date): Promise<GrantingAgreement[]> {
+    if (!isUuid(partyId)) return []; // e.g. a token-only operator: no party, no grants
+    let hit = this.active.get(partyId);
+    if (!hit || hit.until <= Date.now()) {
+      hit = { until: Date.now() + this.cacheMs, rows: this.repo.activeFor(partyId) };
+      if (this.cacheMs > 0) this.active.set(partyId, hit);
+      hit.rows.catch(() => this.active.delete(partyId));
+    }
+    const rows = await hit.rows;
+    return rows
+      .filter((a) => a.validFrom <= now && (a.validTo === null || a.validTo > now))
+      .map(({ validFrom: _f, validTo: _t, ...granting }) => granting);
   }
 
   async get(ctx: HubContext, id: string): Promise<AgreementRow> {
@@ -215,6 +242,9 @@ export class AgreementService {
         currentVersion: (await this.repo.findById(a.id))?.version,
       });
     }
+    this.active.delete(a.grantorId);
+    this.active.delete(a.granteeId);
+    void this.events?.pubsub.publish(TOPICS.AGREEMENTS_CHANGED, { partyIds: [a.grantorId, a.granteeId] });
     ctx.authz.invalidate();
     return updated;
   }
