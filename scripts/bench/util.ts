@@ -1,0 +1,175 @@
+// Small helpers for scripts/bench.ts: tables, statistics, scratch databases, processes.
+import { execFileSync, fork } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import type { LoadJob, LoadReport } from "./load";
+
+// ---- output --------------------------------------------------------------------------
+
+/** A plain-text table: first row is the header; columns after the first are right-aligned. */
+export function table(rows: (string | number)[][], opts: { leftColumns?: number } = {}): string {
+  const left = opts.leftColumns ?? 1;
+  const cells = rows.map((r) => r.map(String));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  return ["", ...[line(cells[0]), rule, ...cells.slice(1).map(line)].map((l) => `  ${l}`), ""].join("\n");
+}
+
+export const fmtInt = (n: number) => Math.round(n).toLocaleString("en");
+export const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+/** Section heading, with the 1-minute load average (ours and anything else running). */
+export function heading(text: string): void {
+  const load = `[load ${os.loadavg()[0].toFixed(1)} / ${os.cpus().length} CPUs]`;
+  console.log(`\n== ${text} ${"=".repeat(Math.max(2, 92 - text.length - load.length))} ${load}`);
+}
+
+export function note(text: string): void {
+  console.log(`  ${text}`);
+}
+
+// ---- statistics ----------------------------------------------------------------------
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+// ---- PostgreSQL ----------------------------------------------------------------------
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Checks the server answers; when it does not, tries once to start the local cluster. */
+export async function ensurePostgres(url: string): Promise<void> {
+  if (await reachable(url)) return;
+  const clusters = fs.existsSync("/etc/postgresql") ? fs.readdirSync("/etc/postgresql") : [];
+  if (clusters.length) {
+    note(`PostgreSQL does not answer at ${url}; trying pg_ctlcluster ${clusters[0]} main start`);
+    try {
+      execFileSync("pg_ctlcluster", ["--skip-systemctl-redirect", clusters[0], "main", "start"], { stdio: "inherit", timeout: 60_000 });
+    } catch {
+      /* reported below */
+    }
+    for (let i = 0; i < 30; i++) {
+      if (await reachable(url)) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(
+    `PostgreSQL is not reachable at ${url}. Start it (e.g. pg_ctlcluster --skip-systemctl-redirect <version> main start) ` +
+      "or point BENCH_DATABASE_URL at a server where the user may create databases.",
+  );
+}
+
+/** Scratch databases created by this run, dropped by dropAll() whatever happens. */
+export class ScratchDatabases {
+  private readonly names = new Set<string>();
+  constructor(private readonly adminUrl: string, private readonly prefix: string) {}
+
+  async create(label: string): Promise<string> {
+    const name = `${this.prefix}_${label}`;
+    await adminQuery(this.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await adminQuery(this.adminUrl, `CREATE DATABASE "${name}"`);
+    this.names.add(name);
+    return withDatabase(this.adminUrl, name);
+  }
+
+  async drop(url: string): Promise<void> {
+    const name = new URL(url).pathname.slice(1);
+    await adminQuery(this.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    this.names.delete(name);
+  }
+
+  async dropAll(): Promise<string[]> {
+    const dropped: string[] = [];
+    for (const name of [...this.names]) {
+      try {
+        await adminQuery(this.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        this.names.delete(name);
+        dropped.push(name);
+      } catch (err) {
+        console.error(`  could not drop database ${name}: ${(err as Error).message}`);
+      }
+    }
+    return dropped;
+  }
+}
+
+// ---- processes -----------------------------------------------------------------------
+
+/** A TCP port nobody listens on right now (loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs one autocannon job in a child process (scripts/bench/load.ts) and returns its report. */
+export function runLoad(job: LoadJob): Promise<LoadReport> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, "load.js"), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let settled = false;
+    const guard = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      child.kill("SIGKILL");
+      reject(new Error(`load generator for "${job.title}" did not finish in time`));
+    }, (job.durationSeconds + 60) * 1000);
+    child.once("message", (msg: { ok: boolean; report?: LoadReport; error?: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
+      if (msg.ok) resolve(msg.report!);
+      else reject(new Error(`load generator failed: ${msg.error}`));
+    });
+    child.once("exit", (code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
+      reject(new Error(`load generator exited with code ${code} before reporting`));
+    });
+    child.send(job);
+  });
+}
