@@ -2,7 +2,7 @@ import http from "node:http";
 import express from "express";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
@@ -11,6 +11,7 @@ import { createContext, type HubContext } from "../context/context";
 import { HubError } from "../shared/errors";
 import { createErrorFormatter } from "./errors";
 import { createArmor, RateLimit } from "./limits";
+import { graphqlHttpHandler, isGraphqlPath } from "./graphql-http";
 
 export interface RunningServer {
   httpServer: http.Server;
@@ -38,7 +39,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const { config, log } = hub;
   const app = express();
   app.disable("x-powered-by");
-  const httpServer = http.createServer(app);
+  // /graphql is served by `graphql` below, everything else (health, readiness, 404s) by Express.
+  let graphql: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
+  const httpServer = http.createServer((req, res) => (graphql && isGraphqlPath(req.url, "/graphql") ? graphql(req, res) : app(req, res)));
   const armor = createArmor(config);
   const protection = armor.protect();
   const rateLimit = new RateLimit(config);
@@ -117,6 +120,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     plugins: [
       ...(protection.plugins as ApolloServerPlugin<HubContext>[]),
       accessLogPlugin,
+      // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
     ],
@@ -130,33 +135,19 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     const ok = await ready().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not ready" });
   });
-  app.use(
-    "/graphql",
-    express.json({ limit: config.HUB_BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        try {
-          const principal = await hub.authenticator.authenticate(req.headers.authorization);
-          await rateLimit.consume(principal ? (principal.apiKeyId ?? principal.partyId) : `ip:${req.ip}`);
-          const operationName = typeof req.body?.operationName === "string" ? req.body.operationName : null;
-          return createContext(hub, principal, operationName);
-        } catch (err) {
-          throw withHttpStatus(err);
-        }
-      },
-    }),
-  );
-  // Oversized or malformed JSON bodies get a contract error, not an HTML page.
-  app.use((err: { type?: string; status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const tooLarge = err.type === "entity.too.large";
-    res.status(err.status ?? 400).json({
-      errors: [
-        {
-          message: tooLarge ? `Request body exceeds ${config.HUB_BODY_LIMIT}` : "Request body is not valid JSON",
-          extensions: { code: tooLarge ? "QUERY_TOO_COMPLEX" : "BAD_USER_INPUT" },
-        },
-      ],
-    });
+  graphql = graphqlHttpHandler(apollo, {
+    bodyLimit: config.HUB_BODY_LIMIT,
+    context: async (req) => {
+      try {
+        const principal = await hub.authenticator.authenticate(req.headers.authorization);
+        await rateLimit.consume(principal ? (principal.apiKeyId ?? principal.partyId) : `ip:${req.socket.remoteAddress}`);
+        const body = (req as { body?: { operationName?: unknown } }).body;
+        const operationName = typeof body?.operationName === "string" ? body.operationName : null;
+        return createContext(hub, principal, operationName);
+      } catch (err) {
+        throw withHttpStatus(err);
+      }
+    },
   });
 
   await new Promise<void>((resolve) => httpServer.listen(port, resolve));

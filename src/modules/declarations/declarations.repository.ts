@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Decimal } from "@prisma/client/runtime/client";
-import type { Declaration, PrismaClient } from "../../generated/prisma/client";
+import type { Declaration } from "../../generated/prisma/client";
+import { sqlRows, type PrismaClient } from "../../infra/prisma";
 import type { DeclarationCategory, HoldKind, PartyKind } from "../../generated/prisma/enums";
 
 export type DeclarationRow = Declaration;
@@ -86,6 +87,17 @@ const INSERT_BATCH_SQL = [
 ].join("\n");
 
 /** Prisma access for filing declarations; no rules here, only storage. */
+const CLEARANCE_CANDIDATES_SQL = `
+  SELECT d."id", d."filerId", d."carrierId", d."postId", d."platformId",
+         rtrim(d."originCountry") AS "originCountry", rtrim(d."destinationCountry") AS "destinationCountry",
+         d."status"::text AS "status", d."updatedAt" AT TIME ZONE 'UTC' AS "updatedAt",
+         COALESCE((SELECT json_agg(json_build_object('kind', h."kind", 'placedById', h."placedById"))
+                   FROM "Hold" h WHERE h."declarationId" = d."id" AND h."status" = 'OPEN'), '[]'::json) AS "openHolds"
+  FROM "Declaration" d
+  WHERE d."trackingNumber" = $1
+  ORDER BY d."filedAt" DESC
+  LIMIT 20`;
+
 /** What clearanceStatus needs of a parcel: its scope, status and open holds. */
 export interface ClearanceCandidate {
   id: string;
@@ -108,17 +120,7 @@ export class DeclarationRepository {
    * indexed statement on the carriers' hot path. The caller applies the policy in memory.
    */
   async clearanceCandidates(trackingNumber: string): Promise<ClearanceCandidate[]> {
-    const rows = await this.prisma.$queryRaw<(Omit<ClearanceCandidate, "openHolds"> & { openHolds: ClearanceCandidate["openHolds"] })[]>`
-      SELECT d."id", d."filerId", d."carrierId", d."postId", d."platformId",
-             rtrim(d."originCountry") AS "originCountry", rtrim(d."destinationCountry") AS "destinationCountry",
-             d."status"::text AS "status", d."updatedAt",
-             COALESCE((SELECT json_agg(json_build_object('kind', h."kind", 'placedById', h."placedById"))
-                       FROM "Hold" h WHERE h."declarationId" = d."id" AND h."status" = 'OPEN'), '[]'::json) AS "openHolds"
-      FROM "Declaration" d
-      WHERE d."trackingNumber" = ${trackingNumber}
-      ORDER BY d."filedAt" DESC
-      LIMIT 20`;
-    return rows;
+    return sqlRows<ClearanceCandidate>(this.prisma, CLEARANCE_CANDIDATES_SQL, [trackingNumber]);
   }
 
   /** Kinds of the given parties, in one query; unknown ids are simply absent. */
