@@ -614,10 +614,14 @@ describe("through GraphQL (the served schema: shield + field guards)", () => {
   it("each mutation answers with the existing object types, read through the field guards", async () => {
     const d = await file();
     const ev = await run(carrier, `mutation($id: ID!, $at: DateTime!) {
-      recordStatusEvent(declarationId: $id, input: { code: ARRIVED, occurredAt: $at, place: "FRA" }) { id code occurredAt place }
+      recordStatusEvent(declarationId: $id, input: { code: ARRIVED, occurredAt: $at, place: "FRA", note: "bay 4" }) { id code occurredAt place note }
     }`, { id: d.id, at: new Date().toISOString() });
     expect(ev.errors).toBeUndefined();
-    expect(ev.data!.recordStatusEvent).toMatchObject({ code: "ARRIVED", place: "FRA" });
+    expect(ev.data!.recordStatusEvent).toMatchObject({ code: "ARRIVED", place: "FRA", note: "bay 4" });
+    // The note a client sent is readable back, as STATUS data (the platform sees STATUS by baseline).
+    const back = await run(platform, `query($id: ID!) { declaration(id: $id) { statusEvents { code note } } }`, { id: d.id });
+    expect(back.errors).toBeUndefined();
+    expect((back.data!.declaration as { statusEvents: unknown[] }).statusEvents).toContainEqual({ code: "ARRIVED", note: "bay 4" });
 
     const h = await run(customsDE, `mutation($id: ID!) {
       placeHold(declarationId: $id, input: { kind: INSPECTION, reason: "x-ray anomaly" }) { id kind status reason }

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
 import type { LoadJob, LoadReport } from "./load";
+import { adminQuery, withDatabase } from "../../src/infra/postgres-admin";
 
 // ---- output --------------------------------------------------------------------------
 
@@ -46,22 +47,6 @@ export function nowMs(): number {
 }
 
 // ---- PostgreSQL ----------------------------------------------------------------------
-
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-export async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 async function reachable(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });

@@ -166,6 +166,12 @@ export interface DecimalRule {
   /** most digits before the point, so the value fits its NUMERIC(p, s) column */
   integerDigits: number;
 }
+/** Incoterms 2020. */
+export const INCOTERMS = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"] as const;
+
+/** EU member states: the only destinations where an IOSS number means anything. */
+export const EU_MEMBER_STATES: ReadonlySet<string> = new Set("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "));
+
 export const MONEY: DecimalRule = { scale: 2, integerDigits: 12 }; // NUMERIC(14,2)
 export const WEIGHT_KG: DecimalRule = { scale: 3, integerDigits: 7 }; // NUMERIC(10,3)
 

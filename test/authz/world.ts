@@ -46,7 +46,7 @@ export async function fileFullDeclaration(
     data: { declarationId: id, assessedById: customs.id, taxType: "VAT", base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: "IOSS" },
   });
   const recorder = named.carrier ?? named.post ?? filer;
-  await p.statusEvent.create({ data: { declarationId: id, recordedById: recorder.id, code: "PRESENTED_TO_CUSTOMS", occurredAt: now, place: "FRA" } });
+  await p.statusEvent.create({ data: { declarationId: id, recordedById: recorder.id, code: "PRESENTED_TO_CUSTOMS", occurredAt: now, place: "FRA", note: "presented at gate 2" } });
   return p.declaration.findUniqueOrThrow({ where: { id } });
 }
 

@@ -5,6 +5,8 @@ import { DeclarationCategory, type PartyKind } from "../../generated/prisma/enum
 import type { Principal } from "../../authz/principal";
 import { BadUserInputError, ConflictError, ForbiddenError, type HubError, type InputProblem } from "../../shared/errors";
 import {
+  EU_MEMBER_STATES,
+  INCOTERMS,
   MONEY,
   Problems,
   WEIGHT_KG,
@@ -43,11 +45,6 @@ export const MAX_GOODS_ITEMS_PER_CALL = 100_000;
 
 const LIMITS = { localReference: 64, platformOrderId: 64, name: 200, address: 500, description: 512 };
 
-/** Incoterms 2020. */
-const INCOTERMS = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"] as const;
-
-/** EU member states: the only destinations where an IOSS number means anything. */
-const EU = new Set("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "));
 
 /** Which kind of party each reference must point at. */
 const PARTY_REFS = [
@@ -294,7 +291,7 @@ function normalize(p: Problems, base: string, input: DeclarationInput, filerId: 
   // the EUR 150 ceiling is not checked here since it needs an exchange rate.
   if (d.iossNumber) {
     if (d.category && d.category !== "SALE_OF_GOODS") p.add(path("iossNumber"), "applies only to category SALE_OF_GOODS");
-    if (d.destinationCountry && !EU.has(d.destinationCountry)) {
+    if (d.destinationCountry && !EU_MEMBER_STATES.has(d.destinationCountry)) {
       p.add(path("iossNumber"), "applies only to a destination in an EU member state");
     }
   }

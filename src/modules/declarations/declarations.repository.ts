@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Decimal } from "@prisma/client/runtime/client";
 import type { Declaration } from "../../generated/prisma/client";
 import { sqlRows, type PrismaClient } from "../../infra/prisma";
+import type { DeclarationScope } from "../../authz/policy";
 import type { DeclarationCategory, HoldKind, PartyKind } from "../../generated/prisma/enums";
 
 export type DeclarationRow = Declaration;
@@ -99,14 +100,7 @@ const CLEARANCE_CANDIDATES_SQL = `
   LIMIT 20`;
 
 /** What clearanceStatus needs of a parcel: its scope, status and open holds. */
-export interface ClearanceCandidate {
-  id: string;
-  filerId: string;
-  carrierId: string | null;
-  postId: string | null;
-  platformId: string | null;
-  originCountry: string;
-  destinationCountry: string;
+export interface ClearanceCandidate extends DeclarationScope {
   status: DeclarationRow["status"];
   updatedAt: Date;
   openHolds: { kind: HoldKind; placedById: string }[];

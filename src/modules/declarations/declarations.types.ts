@@ -121,6 +121,8 @@ export class StatusEvent {
   occurredAt!: Date;
   @CategoryField(TRANSPORT, () => String, { description: "Where it happened" })
   place!: string | null;
+  @CategoryField(STATUS, () => String, { description: "Free-text note of the party that recorded the event" })
+  note!: string | null;
 }
 
 @ObjectType({ description: "A house-level declaration of one parcel, with its goods items." })

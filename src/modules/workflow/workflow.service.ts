@@ -15,6 +15,8 @@ import { requirePrincipal, type HubContext } from "../../context/context";
 import { TOPICS, type HubPubSub } from "../../infra/pubsub";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../shared/errors";
 import {
+  EU_MEMBER_STATES,
+  INCOTERMS,
   isUuid,
   MONEY,
   Problems,
@@ -71,9 +73,6 @@ const REASON_CODE = /^[A-Z0-9_-]{1,32}$/;
 /** The policy's basis for destination customs (policy.ts); used only to tell it from an agreement. */
 const DESTINATION_CUSTOMS_RULE = "baseline:destination-customs";
 
-// Same lists as declaration filing (declarations.filing.ts keeps them private).
-const INCOTERMS = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"] as const;
-const EU = new Set("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "));
 
 /** What each contribution lets a party do, in the words of a FORBIDDEN message. */
 const ACTION: Record<Contribution, string> = {
@@ -363,7 +362,7 @@ export class WorkflowService {
         }
         if (change.iossNumber) {
           if (cur.category !== "SALE_OF_GOODS") p.add("input.iossNumber", "applies only to category SALE_OF_GOODS");
-          if (!EU.has(cur.destinationCountry)) p.add("input.iossNumber", "applies only to a destination in an EU member state");
+          if (!EU_MEMBER_STATES.has(cur.destinationCountry)) p.add("input.iossNumber", "applies only to a destination in an EU member state");
         }
       }
       // Incoterm and DDP flag tell the same story; ddp follows a new incoterm unless given.
