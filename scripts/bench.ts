@@ -7,7 +7,8 @@
 // Everything is on loopback and bounded in count and time. Measures:
 //   1. bulk filing: fileDeclarations over HTTP, batches of 1,000 declarations x 3 goods items;
 //   2. clearanceStatus on an N-declaration database (default 1,000,000; --quick 100,000):
-//      the hub over HTTP vs a plain node:http + pg endpoint, autocannon, 50 connections;
+//      the hub over HTTP vs a plain node:http + pg endpoint (and, for reference, the same
+//      endpoint with a prepared statement, as the hub's lookup uses), autocannon, 50 connections;
 //   3. authorization cost: a 1,000-declaration page in-process, policy on vs off, and the
 //      SQL statements per request for page sizes 10, 100, 1000;
 //   4. startup: `node dist/src/main.js` on a fresh embedded data dir to /readyz, then SIGTERM.
@@ -168,7 +169,7 @@ function benchConfig(databaseUrl: string) {
 
 /**
  * A hub as src/app.ts assembles it (Prisma over pg with a pool of 10, in-process pub/sub,
- * schema with full policy, Apollo + Express on port 0), without embedded storage or seeding.
+ * schema with full policy, Apollo on node:http, Express for the rest, on port 0), without embedded storage or seeding.
  * With `countStatements`, Prisma gets an external pg Pool whose clients count every query.
  */
 async function startBenchHub(databaseUrl: string, opts: { http: boolean; countStatements?: boolean }): Promise<BenchHub> {
@@ -397,6 +398,7 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
   const bh = await startBenchHub(cw.url, { http: true });
   const carrier = cw.world.parties["carrier.SWX"];
   const raw = await startRawServer(cw.url, carrier.id, 10);
+  const rawPrepared = await startRawServer(cw.url, carrier.id, 10, true);
   try {
     const { secret } = await issueKey(bh.hub, cw.world, "carrier.SWX", "AGENT");
     const sample = await bh.hub.prisma.$queryRawUnsafe<{ trackingNumber: string }[]>(
@@ -432,7 +434,9 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
     const warm = Math.min(5, o.durationSeconds);
     await runLoad({ ...job("hub warm-up", bh.server!.url), durationSeconds: warm });
     await runLoad({ ...job("raw warm-up", raw.url), durationSeconds: warm });
-    // ABBA order: hub, raw, raw, hub, so that drifting background load hits both alike.
+    await runLoad({ ...job("raw prepared warm-up", rawPrepared.url), durationSeconds: warm });
+    // ABBA order: hub, raw, raw, hub, so that drifting background load hits both alike
+    // (the prepared-statement variant of raw runs in the middle, twice as well).
     // This process serves both endpoints (one at a time); its CPU time per request tells what
     // each costs on the server side, a figure other load on the machine distorts far less.
     const cpu = new Map<LoadReport, number>();
@@ -445,6 +449,8 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
     };
     const hub1 = await measured(job("hub run 1", bh.server!.url));
     const raw1 = await measured(job("raw run 1", raw.url));
+    const prep1 = await measured(job("raw prepared run 1", rawPrepared.url));
+    const prep2 = await measured(job("raw prepared run 2", rawPrepared.url));
     const raw2 = await measured(job("raw run 2", raw.url));
     const hub2 = await measured(job("hub run 2", bh.server!.url));
     const mean = (a: LoadReport, b: LoadReport, title: string): LoadReport => ({
@@ -462,8 +468,10 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
     });
     const hub = mean(hub1, hub2, "hub");
     const base = mean(raw1, raw2, "raw");
+    const prepared = mean(prep1, prep2, "raw prepared");
     cpu.set(hub, (cpu.get(hub1)! + cpu.get(hub2)!) / 2);
     cpu.set(base, (cpu.get(raw1)! + cpu.get(raw2)!) / 2);
+    cpu.set(prepared, (cpu.get(prep1)! + cpu.get(prep2)!) / 2);
 
     const row = (name: string, r: LoadReport) => [
       name,
@@ -480,24 +488,29 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
         ["endpoint", "req/s", "p50 ms", "p99 ms", "mean ms", "requests", "errors", "server CPU ms/req"],
         row("hub: GraphQL clearanceStatus (carrier key)", hub),
         row("raw: node:http + pg (Pool 10)", base),
+        row("raw, prepared statement (as the hub's)", prepared),
         row("  hub run 1", hub1),
         row("  raw run 1", raw1),
+        row("  raw prepared run 1", prep1),
+        row("  raw prepared run 2", prep2),
         row("  raw run 2", raw2),
         row("  hub run 2", hub2),
       ]),
     );
-    for (const r of [hub, base]) if (r.firstBadBody) note(`${r.title}: first bad response: ${r.firstBadBody}`);
+    for (const r of [hub, base, prepared]) if (r.firstBadBody) note(`${r.title}: first bad response: ${r.firstBadBody}`);
     const ratio = hub.requestsPerSecond / base.requestsPerSecond;
     note(
-      `autocannon in a child process, ${o.connections} connections, ${o.durationSeconds} s per run, runs in the order hub, raw, raw, hub ` +
-        `after ${warm} s warm-up each; first two rows: mean of the two runs`,
+      `autocannon in a child process, ${o.connections} connections, ${o.durationSeconds} s per run, runs in the order hub, raw, raw prepared, raw prepared, raw, hub ` +
+        `after ${warm} s warm-up each; first three rows: mean of the two runs`,
     );
     note(`hub/raw throughput: ${(ratio * 100).toFixed(0)}%  (hub: NODE_ENV=production, LOG_LEVEL=silent, no Redis, Prisma pool 10)`);
     note(
       `server CPU per request (Node process only, PostgreSQL not included): hub ${fmtMs(cpu.get(hub)!)} ms, raw ${fmtMs(cpu.get(base)!)} ms ` +
         `= ${(cpu.get(hub)! / cpu.get(base)!).toFixed(1)}x`,
     );
-    const clean = hub.bad + hub.errors + hub.timeouts === 0 && base.bad + base.errors + base.timeouts === 0;
+    const preparedRatio = hub.requestsPerSecond / prepared.requestsPerSecond;
+    note(`hub / raw with a prepared statement: ${(preparedRatio * 100).toFixed(0)}%  (the target compares with the plain raw endpoint)`);
+    const clean = [hub, base, prepared].every((r) => r.bad + r.errors + r.timeouts === 0);
     verdicts.push({
       measure: `clearanceStatus hub/raw (${fmtInt(o.declarations)} decl.)`,
       figure: `${(ratio * 100).toFixed(0)}% (${fmtInt(hub.requestsPerSecond)} vs ${fmtInt(base.requestsPerSecond)} req/s)`,
@@ -510,9 +523,15 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
       target: "-",
       result: "info",
     });
+    verdicts.push({
+      measure: "  hub / raw with a prepared statement",
+      figure: `${(preparedRatio * 100).toFixed(0)}% (${fmtInt(hub.requestsPerSecond)} vs ${fmtInt(prepared.requestsPerSecond)} req/s)`,
+      target: "-",
+      result: "info",
+    });
 
     // Diagnosis: the same hub with its data access replaced by a constant answer (no SQL,
-    // no access log). What remains is Express, Apollo, armor, authentication, rate limit,
+    // no access log). What remains is node:http, Apollo, armor, authentication, rate limit,
     // shield, field guards and type-graphql: the cost of the framework alone.
     const services = bh.hub.services;
     const saved = { inForceFor: services.agreements.inForceFor, clearanceStatus: services.declarations.clearanceStatus, enqueue: bh.hub.accessLog.enqueue };
@@ -547,7 +566,7 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
       table([
         ["diagnosis: same hub, data access stubbed", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "of raw"],
         [
-          "Express + Apollo + auth + policy guards, no SQL",
+          "HTTP + Apollo + auth + policy guards, no SQL",
           fmtInt(framework.requestsPerSecond),
           fmtMs(framework.latencyP50),
           fmtMs(framework.latencyP99),
@@ -569,6 +588,7 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
     await anatomyOfClearance(bh, cw, secret, tns, raw.url);
   } finally {
     await raw.close();
+    await rawPrepared.close();
     await bh.stop();
   }
 }
@@ -592,13 +612,14 @@ async function anatomyOfClearance(bh: BenchHub, cw: ClearanceWorld, secret: stri
   };
   const steps: [string, (tn: string) => Promise<unknown>][] = [
     ["pg: the raw endpoint's SQL (1 statement)", (tn) => pool.query(RAW_SQL, [tn, carrierId])],
+    ["pg: the same SQL, prepared (planned once per connection)", (tn) => pool.query({ name: "anatomy_raw", text: RAW_SQL, values: [tn, carrierId] })],
     ["Prisma $queryRawUnsafe: the same SQL (1 statement)", (tn) => bh.hub.prisma.$queryRawUnsafe(RAW_SQL, tn, carrierId)],
     ["policy: agreements in force (as the service calls it)", () => bh.hub.services.agreements.inForceFor(principal.partyId, new Date())],
     ["service: clearanceStatus (policy + lookup)", (tn) => bh.hub.services.declarations.clearanceStatus(createContext(bh.hub, principal), tn)],
     ["GraphQL execute in-process, access records discarded", (tn) => executeOnce(tn, false)],
     ["GraphQL execute in-process, access records written", (tn) => executeOnce(tn, true)],
     ["HTTP round trip to the raw endpoint", (tn) => postGraphql(rawUrl, secret, CLEARANCE_QUERY, { tn })],
-    ["HTTP round trip to the hub (Express, Apollo, auth, all above)", (tn) => postGraphql(bh.server!.url, secret, CLEARANCE_QUERY, { tn })],
+    ["HTTP round trip to the hub (HTTP, Apollo, auth, all above)", (tn) => postGraphql(bh.server!.url, secret, CLEARANCE_QUERY, { tn })],
   ];
   const rows: string[][] = [["step, one request at a time", "wall ms", "Node CPU ms"]];
   try {

@@ -60,4 +60,21 @@ describe("applying on an embedded database", () => {
       await prisma.$disconnect();
     }
   });
+
+  test("a connection finds the session clean: nothing prepared by the previous one", async () => {
+    const run = async (sql: string) => {
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        return await client.query(sql);
+      } finally {
+        await client.end();
+      }
+    };
+    await run("PREPARE hub_probe AS SELECT 1 AS n");
+    // Without the reset this fails with 'prepared statement "hub_probe" already exists'.
+    await run("PREPARE hub_probe AS SELECT 2 AS n");
+    const { rows } = await run("SELECT count(*)::int AS n FROM pg_prepared_statements");
+    expect(rows).toEqual([{ n: 0 }]);
+  });
 });

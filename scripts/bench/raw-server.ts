@@ -3,6 +3,8 @@
 // carrier, with the hub's visibility condition for a carrier reading STATUS data
 // (carrier_id = $party) and the hub's choice of row (latest filed) and open hold kinds.
 // No authentication, rate limit, GraphQL, policy or access log: the floor to compare with.
+// With `prepared`, the statement is a named (prepared) one, as the hub's own lookup is:
+// PostgreSQL then plans it once per connection instead of on every call.
 import http from "node:http";
 import { Pool } from "pg";
 
@@ -20,7 +22,7 @@ export const RAW_SQL = `
   ORDER BY d."filedAt" DESC
   LIMIT 1`;
 
-export async function startRawServer(databaseUrl: string, carrierId: string, poolSize = 10): Promise<RawServer> {
+export async function startRawServer(databaseUrl: string, carrierId: string, poolSize = 10, prepared = false): Promise<RawServer> {
   const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -41,7 +43,8 @@ export async function startRawServer(databaseUrl: string, carrierId: string, poo
       } catch {
         return send(res, 400, { errors: [{ message: "Request body is not valid JSON" }] });
       }
-      pool.query<{ id: string; status: string; updatedAt: Date; openHoldKinds: string[] }>(RAW_SQL, [tn, carrierId]).then(
+      const query = { name: prepared ? "raw_clearance" : undefined, text: RAW_SQL, values: [tn, carrierId] };
+      pool.query<{ id: string; status: string; updatedAt: Date; openHoldKinds: string[] }>(query).then(
         (r) => {
           const row = r.rows[0];
           if (!row) return send(res, 200, { errors: [{ message: "Parcel not found", extensions: { code: "NOT_FOUND" } }], data: null });

@@ -129,6 +129,9 @@ function serveNext() {
     if (finished) return;
     finished = true;
     await handler.detach(true).catch(() => {}); // also rolls back a transaction left open
+    // One PGlite session serves every connection in turn: what a connection left in it
+    // (prepared statements, settings) must not reach the next one, as with a real server.
+    await db.exec("DISCARD ALL").catch(() => {});
     active = null;
     serveNext();
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Decimal } from "@prisma/client/runtime/client";
 import type { Declaration } from "../../generated/prisma/client";
-import { sqlRows, type PrismaClient } from "../../infra/prisma";
+import { sqlRows, type NamedStatement, type PrismaClient } from "../../infra/prisma";
 import type { DeclarationScope } from "../../authz/policy";
 import type { DeclarationCategory, HoldKind, PartyKind } from "../../generated/prisma/enums";
 
@@ -88,7 +88,9 @@ const INSERT_BATCH_SQL = [
 ].join("\n");
 
 /** Prisma access for filing declarations; no rules here, only storage. */
-const CLEARANCE_CANDIDATES_SQL = `
+const CLEARANCE_CANDIDATES: NamedStatement = {
+  name: "hub_clearance_candidates",
+  text: `
   SELECT d."id", d."filerId", d."carrierId", d."postId", d."platformId",
          rtrim(d."originCountry") AS "originCountry", rtrim(d."destinationCountry") AS "destinationCountry",
          d."status"::text AS "status", d."updatedAt" AT TIME ZONE 'UTC' AS "updatedAt",
@@ -97,7 +99,8 @@ const CLEARANCE_CANDIDATES_SQL = `
   FROM "Declaration" d
   WHERE d."trackingNumber" = $1
   ORDER BY d."filedAt" DESC
-  LIMIT 20`;
+  LIMIT 20`,
+};
 
 /** What clearanceStatus needs of a parcel: its scope, status and open holds. */
 export interface ClearanceCandidate extends DeclarationScope {
@@ -114,7 +117,7 @@ export class DeclarationRepository {
    * indexed statement on the carriers' hot path. The caller applies the policy in memory.
    */
   async clearanceCandidates(trackingNumber: string): Promise<ClearanceCandidate[]> {
-    return sqlRows<ClearanceCandidate>(this.prisma, CLEARANCE_CANDIDATES_SQL, [trackingNumber]);
+    return sqlRows<ClearanceCandidate>(this.prisma, CLEARANCE_CANDIDATES, [trackingNumber]);
   }
 
   /** Kinds of the given parties, in one query; unknown ids are simply absent. */
