@@ -24,8 +24,6 @@ import os from "node:os";
 import path from "node:path";
 import { execute, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { Pool } from "pg";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "../src/generated/prisma/client";
 import { loadConfig } from "../src/config";
 import { createHub, type Hub } from "../src/hub";
 import { createLogger } from "../src/infra/logger";
@@ -175,8 +173,7 @@ function benchConfig(databaseUrl: string) {
 async function startBenchHub(databaseUrl: string, opts: { http: boolean; countStatements?: boolean }): Promise<BenchHub> {
   const config = benchConfig(databaseUrl);
   let statements = 0;
-  let pool: Pool | null = null;
-  let prisma: PrismaClient;
+  let pool: Pool | undefined;
   if (opts.countStatements) {
     pool = new Pool({ connectionString: databaseUrl, max: 10 });
     pool.on("connect", (client) => {
@@ -186,10 +183,8 @@ async function startBenchHub(databaseUrl: string, opts: { http: boolean; countSt
         return (query as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof client.query;
     });
-    prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  } else {
-    prisma = createPrismaClient(databaseUrl, { embedded: false });
   }
+  const prisma = createPrismaClient(databaseUrl, { embedded: false, pool });
   const events = createHubPubSub(undefined);
   const hub = createHub(config, prisma, createLogger("silent"), events);
   await hub.services.parties.ensureOperatorParty();
@@ -204,8 +199,7 @@ async function startBenchHub(databaseUrl: string, opts: { http: boolean; countSt
       await server?.stop();
       await hub.accessLog.close();
       await events.close();
-      await prisma.$disconnect();
-      await pool?.end();
+      await prisma.$disconnect(); // closes the counting pool too
     },
   };
 }

@@ -45,7 +45,6 @@ export const MAX_GOODS_ITEMS_PER_CALL = 100_000;
 
 const LIMITS = { localReference: 64, platformOrderId: 64, name: 200, address: 500, description: 512 };
 
-
 /** Which kind of party each reference must point at. */
 const PARTY_REFS = [
   ["platformId", "PLATFORM"],

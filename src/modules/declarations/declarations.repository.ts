@@ -87,7 +87,6 @@ const INSERT_BATCH_SQL = [
   `SELECT "id" FROM d`,
 ].join("\n");
 
-/** Prisma access for filing declarations; no rules here, only storage. */
 const CLEARANCE_CANDIDATES: NamedStatement = {
   name: "hub_clearance_candidates",
   text: `
@@ -109,6 +108,7 @@ export interface ClearanceCandidate extends DeclarationScope {
   openHolds: { kind: HoldKind; placedById: string }[];
 }
 
+/** Prisma access for filing declarations; no rules here, only storage. */
 export class DeclarationRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

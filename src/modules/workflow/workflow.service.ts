@@ -73,7 +73,6 @@ const REASON_CODE = /^[A-Z0-9_-]{1,32}$/;
 /** The policy's basis for destination customs (policy.ts); used only to tell it from an agreement. */
 const DESTINATION_CUSTOMS_RULE = "baseline:destination-customs";
 
-
 /** What each contribution lets a party do, in the words of a FORBIDDEN message. */
 const ACTION: Record<Contribution, string> = {
   STATUS_EVENTS: "record status events",
