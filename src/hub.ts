@@ -10,6 +10,7 @@ import { AgreementService } from "./modules/agreements/agreements.service";
 import { DeclarationService } from "./modules/declarations/declarations.service";
 import { WorkflowService } from "./modules/workflow";
 import { NotificationService } from "./modules/notifications";
+import { WriteService } from "./modules/writes";
 
 /** The long-lived parts of a running hub, shared by every request. */
 export interface Hub {
@@ -25,6 +26,7 @@ export interface Hub {
     declarations: DeclarationService;
     audit: AuditService;
     workflow: WorkflowService;
+    writes: WriteService;
     notifications: NotificationService;
   };
 }
@@ -32,7 +34,8 @@ export interface Hub {
 /** Wires the services once; call ensureReady() before serving. */
 export function createHub(config: Config, prisma: PrismaClient, log: Logger, events: HubPubSub): Hub {
   const accessLog = new AccessLogWriter(prisma, log, config.HUB_ACCESS_LOG_FLUSH_MS);
-  const parties = new PartyService(prisma, config);
+  const writes = new WriteService(prisma);
+  const parties = new PartyService(prisma, config, writes);
   return {
     config,
     prisma,
@@ -42,10 +45,11 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
     authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId()),
     services: {
       parties,
-      agreements: new AgreementService(prisma, events, config.HUB_AGREEMENT_CACHE_MS),
-      declarations: new DeclarationService(prisma, events),
-      audit: new AuditService(prisma),
-      workflow: new WorkflowService(prisma, events),
+      agreements: new AgreementService(prisma, writes, events, config.HUB_AGREEMENT_CACHE_MS),
+      declarations: new DeclarationService(prisma, writes),
+      audit: new AuditService(prisma, writes),
+      workflow: new WorkflowService(prisma, writes, events),
+      writes,
       notifications: new NotificationService(prisma, events),
     },
   };

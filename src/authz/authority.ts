@@ -36,6 +36,7 @@ export type Action =
   | "apiKey:create"
   | "apiKey:revoke"
   | "apiKey:list"
+  | "agreement:read"
   | "agreement:propose"
   | "agreement:accept"
   | "agreement:suspend"
@@ -178,6 +179,7 @@ export const AUTHORITY: readonly Permission[] = [
   { action: "apiKey:create", who: ["operator"] },
   { action: "apiKey:revoke", who: ["operator", "keyOwner"] },
   { action: "apiKey:list", who: ["operator", "keyOwner"] },
+  { action: "agreement:read", who: ["operator", "agreementParty"], note: "a read: anyone else gets NOT_FOUND" },
   {
     action: "agreement:propose",
     who: ["agreementParty"],
@@ -249,6 +251,7 @@ const PHRASES: Record<string, string> = {
   "apiKey:create": "create API keys",
   "apiKey:revoke": "revoke this API key",
   "apiKey:list": "list these API keys",
+  "agreement:read": "read this agreement",
   "agreement:propose": "propose this agreement",
   "agreement:accept": "accept this agreement",
   "agreement:suspend": "suspend this agreement",
@@ -267,6 +270,24 @@ export function describeAction(action: Action): string {
   const [what, a, b] = action.split(":");
   if (what === "statusEvent") return `record status event ${a} on this declaration`;
   return `${a} ${b} holds on this declaration`;
+}
+
+/** Which roles a key may carry for each kind of party. */
+const ROLES_FOR_KIND: Record<PartyKind, readonly Role[]> = {
+  OPERATOR: ["OPERATOR"],
+  CUSTOMS: ["OFFICER", "ANALYST"],
+  POST: ["AGENT"],
+  CARRIER: ["AGENT"],
+  PLATFORM: ["AGENT"],
+  BROKER: ["AGENT"],
+};
+export function rolesForKind(kind: PartyKind): readonly Role[] {
+  return ROLES_FOR_KIND[kind];
+}
+
+/** Notes written by customs are RISK data (a targeting reason must not reach the trade). */
+export function writesRiskNotes(actor: Pick<Principal, "partyKind">): boolean {
+  return actor.partyKind === "CUSTOMS";
 }
 
 /** A principal as the relations see it. */

@@ -1,7 +1,8 @@
 import type { Prisma } from "../generated/prisma/client";
-import type { Contribution } from "../generated/prisma/enums";
+import type { Contribution, PartyKind } from "../generated/prisma/enums";
 import { ALL_CATEGORIES, ALL_MASK, CATEGORY_BIT, DataCategory, maskOf } from "./categories";
 import { isCustoms, type Principal } from "./principal";
+import { permissionsFor, RELATIONS, type Action, type Actor, type WriteResource } from "./authority";
 
 /** What of a declaration decides who may see data attached to it. */
 export interface DeclarationScope {
@@ -18,7 +19,7 @@ export interface DeclarationScope {
 export interface GrantingAgreement {
   id: string;
   grantorId: string;
-  grantorKind: string;
+  grantorKind: PartyKind;
   grantorCountry: string;
   categories: DataCategory[];
   contributions: Contribution[];
@@ -46,6 +47,8 @@ const FILER: Basis = { rule: "baseline:filer", agreementId: null };
 const PLATFORM: Basis = { rule: "baseline:named-platform", agreementId: null };
 
 const STATUS_TRANSPORT = CATEGORY_BIT.STATUS | CATEGORY_BIT.TRANSPORT;
+/** The named platform's baseline: the sale is its own, and it knows the tracking number. */
+const PLATFORM_BASELINE = STATUS_TRANSPORT | CATEGORY_BIT.COMMERCIAL;
 const DENIED: Decision = Object.freeze({ mask: 0, basis: [] }) as Decision;
 
 /**
@@ -110,7 +113,7 @@ export class Policy {
     if (rel & 8) grant(ALL_MASK, CUSTOMS);
     if (rel & 2) grant(STATUS_TRANSPORT, CARRIER);
     if (rel & 1) grant(CATEGORY_BIT.STATUS, FILER);
-    if (rel & 4) grant(CATEGORY_BIT.STATUS, PLATFORM);
+    if (rel & 4) grant(PLATFORM_BASELINE, PLATFORM);
     for (const a of this.byGrantor.get(holderId) ?? []) {
       if (Policy.agreementCovers(a, scope, (rel & 2) !== 0)) {
         grant(maskOf(a.categories), { rule: "agreement", agreementId: a.id });
@@ -142,7 +145,7 @@ export class Policy {
     const or: Prisma.DeclarationWhereInput[] = [{ filerId: me }];
     if (isCustoms(this.principal)) or.push({ destinationCountry: this.principal.country });
     if (covers(STATUS_TRANSPORT)) or.push({ carrierId: me }, { postId: me });
-    if (covers(CATEGORY_BIT.STATUS)) or.push({ platformId: me });
+    if (covers(PLATFORM_BASELINE)) or.push({ platformId: me });
     for (const a of this.agreements) {
       if (!covers(maskOf(a.categories))) continue;
       const clause: Prisma.DeclarationWhereInput = { filerId: a.grantorId };
@@ -157,36 +160,35 @@ export class Policy {
   }
 
   /**
-   * May the viewer contribute this to a declaration? Baseline rights by role and relation,
-   * else an agreement in force from the filer or from the destination's customs.
+   * May the caller perform `action` on `resource`? By the authority table (authority.ts):
+   * a row whose relation the caller holds, or an agreement in force whose grantor holds it
+   * and which carries the row's contribution. Null: no basis (deny by default).
    */
-  contributionBasis(kind: Contribution, scope: DeclarationScope): Basis | null {
-    const p = this.principal;
-    const rel = this.relation(scope);
-    const officer = (rel & 8) !== 0 && p.role === "OFFICER";
-    switch (kind) {
-      case "AMEND":
-        if (rel & 1) return OWN;
-        break;
-      case "STATUS_EVENTS":
-        if (rel & 2) return CARRIER;
-        if (rel & 1) return FILER;
-        if (officer) return CUSTOMS;
-        break;
-      case "RISK_ALERTS":
-        if (rel & 8) return CUSTOMS; // analysts and officers alike
-        break;
-      case "HOLDS":
-      case "DUTIES":
-        if (officer) return CUSTOMS;
-        break;
+  authorityFor(action: Action, resource: WriteResource): Basis | null {
+    const me = this.principal;
+    const rows = permissionsFor(action, resource);
+    for (const row of rows) {
+      const rel = row.who.find((r) => RELATIONS[r].holds(me, resource));
+      if (rel) return { rule: `authority:${rel}`, agreementId: null };
     }
-    for (const a of this.agreements) {
-      const fromHolder =
-        a.grantorId === scope.filerId ||
-        (a.grantorKind === "CUSTOMS" && a.grantorCountry === scope.destinationCountry);
-      if (fromHolder && a.contributions.includes(kind) && Policy.agreementCovers(a, scope, (rel & 2) !== 0)) {
-        return { rule: "agreement", agreementId: a.id };
+    const d = resource.declaration;
+    if (!d || me.role === "OPERATOR") return null;
+    const carried = d.carrierId === me.partyId || d.postId === me.partyId;
+    for (const row of rows) {
+      const contribution = row.delegable;
+      if (!contribution) continue;
+      if (row.customsDecision && !(me.partyKind === "CUSTOMS" && me.role === "OFFICER")) continue;
+      if (row.delegatedOnlyAs && !RELATIONS[row.delegatedOnlyAs].holds(me, resource)) continue;
+      for (const a of this.agreements) {
+        if (!a.contributions.includes(contribution) || !Policy.agreementCovers(a, d, carried)) continue;
+        // The grantor acts as its party would: a customs officer, or a trade party's agent.
+        const grantor: Actor = {
+          partyId: a.grantorId,
+          partyKind: a.grantorKind,
+          country: a.grantorCountry,
+          role: a.grantorKind === "CUSTOMS" ? "OFFICER" : "AGENT",
+        };
+        if (row.who.some((r) => RELATIONS[r].holds(grantor, resource))) return { rule: "agreement", agreementId: a.id };
       }
     }
     return null;

@@ -4,21 +4,29 @@ import type { GraphQLSchema } from "graphql";
 import type { HubContext } from "../context/context";
 import { ForbiddenError, UnauthenticatedError } from "../shared/errors";
 import { isFieldGuardedType } from "./field-guard";
+import { describeAction, type Action } from "./authority";
 
 const isAuthenticated = rule({ cache: "contextual" })((_p, _a, ctx: HubContext) =>
   ctx.principal ? true : new UnauthenticatedError(),
 );
 
-const isOperator = rule({ cache: "contextual" })((_p, _a, ctx: HubContext) => {
-  if (!ctx.principal) return new UnauthenticatedError();
-  return ctx.principal.role === "OPERATOR" ? true : new ForbiddenError("Only the hub operator may do this");
-});
-
-/** Trade parties and customs act on partner data; the operator runs the hub and does not. */
-const isNotOperator = rule({ cache: "contextual" })((_p, _a, ctx: HubContext) => {
-  if (!ctx.principal) return new UnauthenticatedError();
-  return ctx.principal.role !== "OPERATOR" ? true : new ForbiddenError("The hub operator does not file or change partner data");
-});
+/**
+ * An action that needs no resource (creating parties and keys, filing): decided by the
+ * policy engine's authority table, like every other write. Actions on a resource are
+ * asserted by the services, which have the resource at hand.
+ */
+const mayRules = new Map<Action, ReturnType<ReturnType<typeof rule>>>();
+const may = (action: Action) => {
+  let r = mayRules.get(action);
+  if (!r) {
+    r = rule(`may:${action}`, { cache: "contextual" })(async (_p, _a, ctx: HubContext) => {
+      if (!ctx.principal) return new UnauthenticatedError();
+      return (await ctx.authz.can(action)) ? true : new ForbiddenError(`Your party may not ${describeAction(action)}`, { action });
+    });
+    mayRules.set(action, r);
+  }
+  return r;
+};
 
 /**
  * Operation-level rules. Everything not named here is denied (fallbackRule), so a new
@@ -37,25 +45,29 @@ const ruleTree = {
     declarations: isAuthenticated,
     clearanceStatus: isAuthenticated,
     accessLog: isAuthenticated,
+    writeAudit: isAuthenticated,
+    apiKeys: isAuthenticated,
     fieldCategories: isAuthenticated,
   },
   Mutation: {
-    createParty: isOperator,
-    createApiKey: isOperator,
+    createParty: may("party:create"),
+    createApiKey: may("apiKey:create"),
+    fileDeclaration: may("declaration:file"),
+    fileDeclarations: may("declaration:file"),
+    // actions on a resource: the service asks the policy engine with the resource at hand
     revokeApiKey: isAuthenticated,
-    proposeAgreement: isNotOperator,
-    acceptAgreement: isNotOperator,
-    suspendAgreement: isNotOperator,
-    revokeAgreement: isNotOperator,
-    fileDeclaration: isNotOperator,
-    fileDeclarations: isNotOperator,
-    amendDeclaration: isNotOperator,
-    recordStatusEvent: isNotOperator,
-    raiseRiskAlert: isNotOperator,
-    resolveRiskAlert: isNotOperator,
-    placeHold: isNotOperator,
-    releaseHold: isNotOperator,
-    assessDuties: isNotOperator,
+    proposeAgreement: isAuthenticated,
+    acceptAgreement: isAuthenticated,
+    suspendAgreement: isAuthenticated,
+    revokeAgreement: isAuthenticated,
+    amendDeclaration: isAuthenticated,
+    registerDeclaration: isAuthenticated,
+    recordStatusEvent: isAuthenticated,
+    raiseRiskAlert: isAuthenticated,
+    resolveRiskAlert: isAuthenticated,
+    placeHold: isAuthenticated,
+    releaseHold: isAuthenticated,
+    assessDuties: isAuthenticated,
   },
   // shield guards only each event's resolve step; the service authorizes the subscribe step
   Subscription: {
@@ -72,6 +84,8 @@ const ruleTree = {
   AgreementScope: allow,
   AgreementEvent: allow,
   AccessLogEntry: allow,
+  WriteAuditEntry: allow,
+  ChangedField: allow,
   FieldCategory: allow,
   FilingResult: allow,
   BulkFilingResult: allow,

@@ -47,7 +47,11 @@ export function createLoaders(prisma: PrismaClient, _authz: RequestAuthz) {
     ),
     duties: new DataLoader(async (keys: readonly string[]) =>
       groupBy(
-        await prisma.dutyAssessment.findMany({ where: { declarationId: ids(keys) }, orderBy: { createdAt: "asc" } }),
+        await prisma.dutyAssessment.findMany({
+          // the assessment in force; superseded versions stay in the store and the audit trail
+          where: { declarationId: ids(keys), supersededAt: null },
+          orderBy: { createdAt: "asc" },
+        }),
         "declarationId",
         keys,
       ),

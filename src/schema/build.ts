@@ -7,12 +7,12 @@ import { hubShield } from "../authz/shield";
 import { PartyResolver } from "../modules/parties";
 import { AgreementResolver } from "../modules/agreements";
 import { DeclarationConnectionResolver, DeclarationResolver } from "../modules/declarations";
-import { AuditResolver } from "../modules/audit";
+import { AuditResolver, WriteAuditResolver } from "../modules/audit";
 import { WorkflowResolver } from "../modules/workflow";
 import { NotificationResolver } from "../modules/notifications";
 import { createHubPubSub, type HubPubSub } from "../infra/pubsub";
 
-const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WorkflowResolver, NotificationResolver] as const;
+const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, NotificationResolver] as const;
 
 /** The schema as type-graphql builds it from the modules, before authorization wraps it. */
 export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema> {

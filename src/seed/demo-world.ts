@@ -898,6 +898,7 @@ export interface SeedBatch {
   riskAlerts: Columnar<Prisma.RiskAlertCreateManyInput>;
   holds: Columnar<Prisma.HoldCreateManyInput>;
   duties: Columnar<Prisma.DutyAssessmentCreateManyInput>;
+  liveParcels: Columnar<Prisma.LiveParcelCreateManyInput>;
 }
 
 function emptyBatch(): SeedBatch {
@@ -908,6 +909,7 @@ function emptyBatch(): SeedBatch {
     riskAlerts: new Columnar(),
     holds: new Columnar(),
     duties: new Columnar(),
+    liveParcels: new Columnar(),
   };
 }
 
@@ -1113,6 +1115,8 @@ class DeclarationFactory {
       buyerEmail,
       status,
       version: 1,
+      // "nothing due" (documents) counts as an assessment: release needs one
+      dutiesVersion: path.includes("DUTIES_ASSESSED") ? 1 : 0,
       filedAt,
       updatedAt: lastAt,
       releasedAt: releasedIndex >= 0 ? at(releasedIndex) : null,
@@ -1132,6 +1136,11 @@ class DeclarationFactory {
       }),
     );
 
+    // One parcel, one live declaration per carrier or post, until it is final.
+    if (status !== "DELIVERED" && status !== "RETURNED" && status !== "SEIZED") {
+      out.liveParcels.push({ trackingNumber, partyId: (carrierId ?? postId)!, declarationId });
+    }
+
     // Status events: one per step, by the carrier/post or by customs.
     const transportId = this.id(transportKey);
     const gateway = GATEWAYS[dest][mode === "POST" ? 0 : 1];
@@ -1141,11 +1150,13 @@ class DeclarationFactory {
       out.statusEvents.push({
         id: randomUUID(),
         declarationId,
-        recordedById: TRANSPORT_STEPS.has(step) ? transportId : customs.id,
+        // a return after arrival is a customs decision (the goods are under customs supervision)
+        recordedById: TRANSPORT_STEPS.has(step) && !(step === "RETURNED" && path.includes("ARRIVED")) ? transportId : customs.id,
         code: EVENT_CODE[step],
         occurredAt,
         place: step === "FILED" ? originCity : step === "DELIVERED" ? buyerCity : gateway,
         note: null,
+        customsNote: null,
         createdAt: occurredAt + r.int(1, 300) * 1000,
       });
     });
@@ -1238,6 +1249,9 @@ class DeclarationFactory {
           currency: destCurrency,
           collectionModel: model,
           createdAt,
+          version: 1,
+          supersededAt: null,
+          correctionReason: null,
         });
       if (dest === "US") {
         assess("DUTY", base, main.product.usDuty);
@@ -1269,7 +1283,7 @@ const SQL_TYPES = {
     destinationCountry: "bpchar", totalValue: "numeric", currency: "bpchar", grossWeightKg: "numeric",
     category: '"DeclarationCategory"', iossNumber: "text", platformOrderId: "text", incoterm: "text", ddp: "bool",
     sellerName: "text", sellerAddress: "text", sellerCountry: "bpchar", buyerName: "text", buyerAddress: "text",
-    buyerCountry: "bpchar", buyerEmail: "text", status: '"DeclarationStatus"', version: "int4",
+    buyerCountry: "bpchar", buyerEmail: "text", status: '"DeclarationStatus"', version: "int4", dutiesVersion: "int4",
     filedAt: "timestamp", updatedAt: "timestamp", releasedAt: "timestamp",
   } satisfies Record<keyof Prisma.DeclarationCreateManyInput, string>,
   GoodsItem: {
@@ -1278,7 +1292,7 @@ const SQL_TYPES = {
   } satisfies Record<keyof Prisma.GoodsItemCreateManyInput, string>,
   StatusEvent: {
     id: "uuid", declarationId: "uuid", recordedById: "uuid", code: "text", occurredAt: "timestamp",
-    place: "text", note: "text", createdAt: "timestamp",
+    place: "text", note: "text", customsNote: "text", createdAt: "timestamp",
   } satisfies Record<keyof Prisma.StatusEventCreateManyInput, string>,
   RiskAlert: {
     id: "uuid", declarationId: "uuid", raisedById: "uuid", raisedByRule: "text", severity: '"AlertSeverity"',
@@ -1292,7 +1306,9 @@ const SQL_TYPES = {
   DutyAssessment: {
     id: "uuid", declarationId: "uuid", assessedById: "uuid", taxType: '"TaxType"', base: "numeric", rate: "numeric",
     amount: "numeric", currency: "bpchar", collectionModel: '"CollectionModel"', createdAt: "timestamp",
+    version: "int4", supersededAt: "timestamp", correctionReason: "text",
   } satisfies Record<keyof Prisma.DutyAssessmentCreateManyInput, string>,
+  LiveParcel: { trackingNumber: "text", partyId: "uuid", declarationId: "uuid" } satisfies Record<keyof Prisma.LiveParcelCreateManyInput, string>,
 };
 
 /**
@@ -1331,6 +1347,7 @@ function batchStatements(b: SeedBatch): Statement[] {
     insertRows("RiskAlert", b.riskAlerts),
     insertRows("Hold", b.holds),
     insertRows("DutyAssessment", b.duties),
+    insertRows("LiveParcel", b.liveParcels),
   ].filter((st): st is Statement => st !== null);
 }
 

@@ -180,10 +180,20 @@ export const WEIGHT_KG: DecimalRule = { scale: 3, integerDigits: 7 }; // NUMERIC
  * canonical string ("12.5"), so equal amounts hash and compare equal.
  */
 export function positiveDecimal(p: Problems, path: string, v: unknown, rule: DecimalRule): string | undefined {
+  return decimalAtLeast(p, path, v, rule, false);
+}
+
+/** Like positiveDecimal, but zero is allowed (many tariff lines are 0%). */
+export function nonNegativeDecimal(p: Problems, path: string, v: unknown, rule: DecimalRule): string | undefined {
+  return decimalAtLeast(p, path, v, rule, true);
+}
+
+function decimalAtLeast(p: Problems, path: string, v: unknown, rule: DecimalRule, zeroAllowed: boolean): string | undefined {
   const s = typeof v === "string" ? v.trim() : "";
   const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
   if (!m) {
-    p.add(path, 'must be a positive decimal number written with digits and an optional point, e.g. "12.50"');
+    const sign = zeroAllowed ? "a non-negative" : "a positive";
+    p.add(path, `must be ${sign} decimal number written with digits and an optional point, e.g. "12.50"`);
     return undefined;
   }
   const int = m[1].replace(/^0+/, "");
@@ -196,7 +206,7 @@ export function positiveDecimal(p: Problems, path: string, v: unknown, rule: Dec
     p.add(path, `must have at most ${rule.integerDigits} digits before the decimal point`);
     return undefined;
   }
-  if (!int && !/[1-9]/.test(frac)) {
+  if (!zeroAllowed && !int && !/[1-9]/.test(frac)) {
     p.add(path, "must be greater than 0");
     return undefined;
   }

@@ -3,8 +3,9 @@ import type {
   Agreement as AgreementRow,
   AgreementEvent as AgreementEventRow,
 } from "../../generated/prisma/client";
-import type { AgreementStatus, Contribution, DataCategory } from "../../generated/prisma/enums";
+import type { AgreementStatus, Contribution, DataCategory, PartyKind } from "../../generated/prisma/enums";
 import type { GrantingAgreement } from "../../authz/policy";
+import type { Tx } from "../writes";
 
 export type { AgreementRow, AgreementEventRow };
 
@@ -81,7 +82,7 @@ export class AgreementRepository {
       validTo: r.validTo,
       id: r.id,
       grantorId: r.grantorId,
-      grantorKind: r.grantorKind,
+      grantorKind: r.grantorKind as PartyKind,
       grantorCountry: r.grantorCountry.trim(),
       categories: r.categories as DataCategory[],
       contributions: r.contributions as Contribution[],
@@ -106,15 +107,15 @@ export class AgreementRepository {
     return this.prisma.agreement.findMany({ where: { AND: and }, orderBy: [{ createdAt: "desc" }, { id: "asc" }] });
   }
 
-  /** The ids among `ids` that name existing parties. */
-  async existingParties(ids: string[]): Promise<Set<string>> {
-    const rows = await this.prisma.party.findMany({ where: { id: { in: ids } }, select: { id: true } });
-    return new Set(rows.map((r) => r.id));
+  /** The kinds of the parties among `ids` that exist. */
+  async partyKinds(ids: string[]): Promise<Map<string, PartyKind>> {
+    const rows = await this.prisma.party.findMany({ where: { id: { in: ids } }, select: { id: true, kind: true } });
+    return new Map(rows.map((r) => [r.id, r.kind]));
   }
 
   /** The agreement and its PROPOSE event, together. */
-  create(data: NewAgreement, at: Date): Promise<AgreementRow> {
-    return this.prisma.agreement.create({
+  create(tx: Tx, data: NewAgreement, at: Date): Promise<AgreementRow> {
+    return tx.agreement.create({
       data: {
         ...data,
         status: "PROPOSED",
@@ -131,9 +132,9 @@ export class AgreementRepository {
    * Compare-and-set on (id, version, status) plus the history event, in one transaction.
    * Returns null when the row changed in the meantime, so the caller reports a conflict.
    */
-  async transition(t: Transition): Promise<AgreementRow | null> {
+  async transition(tx: Tx, t: Transition): Promise<AgreementRow | null> {
     try {
-      return await this.prisma.agreement.update({
+      return await tx.agreement.update({
         where: { id: t.id, version: t.fromVersion, status: t.fromStatus },
         data: {
           status: t.toStatus,

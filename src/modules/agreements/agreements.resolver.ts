@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { IDEMPOTENCY_KEY } from "../writes/writes.args";
 import type { HubContext } from "../../context/context";
 import { NotFoundError } from "../../shared/errors";
 import { Party } from "../parties/parties.types";
@@ -30,12 +31,17 @@ export class AgreementResolver {
     return ctx.hub.services.agreements.list(ctx, filter ?? {});
   }
 
-  @Mutation(() => Agreement, { description: "Propose an agreement; the other party accepts it" })
+  @Mutation(() => Agreement, {
+    description:
+      "Propose an agreement; the other party accepts it. Contributions: only those the grantor may exercise itself " +
+      "(BAD_USER_INPUT naming the contribution otherwise); customs decisions (HOLDS, DUTIES) only from customs to customs.",
+  })
   proposeAgreement(
     @Arg("input", () => ProposeAgreementInput) input: ProposeAgreementInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ): Promise<AgreementRow> {
-    return ctx.hub.services.agreements.propose(ctx, input);
+    return ctx.hub.services.agreements.propose(ctx, input, idempotencyKey);
   }
 
   @Mutation(() => Agreement, {
@@ -46,9 +52,10 @@ export class AgreementResolver {
   acceptAgreement(
     @Arg("id", () => ID) id: string,
     @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion: number | null,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ): Promise<AgreementRow> {
-    return ctx.hub.services.agreements.accept(ctx, id, expectedVersion);
+    return ctx.hub.services.agreements.accept(ctx, id, expectedVersion, idempotencyKey);
   }
 
   @Mutation(() => Agreement, { description: "Pause an ACTIVE agreement (either party)" })
@@ -56,9 +63,10 @@ export class AgreementResolver {
     @Arg("id", () => ID) id: string,
     @Arg("note", () => String, { nullable: true }) note: string | null,
     @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion: number | null,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ): Promise<AgreementRow> {
-    return ctx.hub.services.agreements.suspend(ctx, id, note, expectedVersion);
+    return ctx.hub.services.agreements.suspend(ctx, id, note, expectedVersion, idempotencyKey);
   }
 
   @Mutation(() => Agreement, { description: "End an agreement for good (either party); every access resting on it ends" })
@@ -66,9 +74,10 @@ export class AgreementResolver {
     @Arg("id", () => ID) id: string,
     @Arg("note", () => String, { nullable: true }) note: string | null,
     @Arg("expectedVersion", () => Int, { nullable: true }) expectedVersion: number | null,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ): Promise<AgreementRow> {
-    return ctx.hub.services.agreements.revoke(ctx, id, note, expectedVersion);
+    return ctx.hub.services.agreements.revoke(ctx, id, note, expectedVersion, idempotencyKey);
   }
 
   @FieldResolver(() => Party)

@@ -1,4 +1,6 @@
 import type { PrismaClient } from "../../generated/prisma/client";
+import { grantableContributions, mayReceive } from "../../authz/authority";
+import { changesOf, type Kept, type WriteService } from "../writes";
 import { AgreementStatus, Contribution } from "../../generated/prisma/enums";
 import { ALL_CATEGORIES, type DataCategory } from "../../authz/categories";
 import type { GrantingAgreement } from "../../authz/policy";
@@ -12,15 +14,6 @@ import type { AgreementFilter, ProposeAgreementInput } from "./agreements.inputs
 
 const MAX_TEXT = 2000;
 const ALL_CONTRIBUTIONS = Object.values(Contribution) as Contribution[];
-
-/** Who takes part in an agreement's lifecycle. */
-type Side = "grantor" | "grantee";
-
-function sideOf(p: Principal, a: AgreementRow): Side | null {
-  if (a.grantorId === p.partyId) return "grantor";
-  if (a.granteeId === p.partyId) return "grantee";
-  return null;
-}
 
 /**
  * Agreements between a data holder (grantor) and a recipient (grantee).
@@ -44,6 +37,7 @@ export class AgreementService {
 
   constructor(
     prisma: PrismaClient,
+    private readonly writes: WriteService,
     private readonly events?: HubPubSub,
     private readonly cacheMs = 0,
   ) {
@@ -80,18 +74,19 @@ export class AgreementService {
       .map(({ validFrom: _f, validTo: _t, ...granting }) => granting);
   }
 
+  /** The grantor, the grantee and the operator see an agreement; anyone else gets NOT_FOUND. */
   async get(ctx: HubContext, id: string): Promise<AgreementRow> {
-    const p = requirePrincipal(ctx);
+    requirePrincipal(ctx);
     const a = isUuid(id) ? await this.repo.findById(id) : null;
-    if (!a || (p.role !== "OPERATOR" && !sideOf(p, a))) throw new NotFoundError("Agreement", id);
+    if (!a || !(await ctx.authz.can("agreement:read", { agreement: a }))) throw new NotFoundError("Agreement", id);
     return a;
   }
 
   async list(ctx: HubContext, filter: Partial<AgreementFilter> = {}): Promise<AgreementRow[]> {
     const p = requirePrincipal(ctx);
     const role = filter.role ?? "ANY";
-    // For the operator, ANY means the whole hub; the other roles still mean its own side.
-    const everyone = p.role === "OPERATOR" && role === "ANY";
+    // For whoever may read any agreement (the operator), ANY means the whole hub.
+    const everyone = role === "ANY" && (await ctx.authz.can("agreement:read"));
     return this.repo.list({
       partyId: everyone ? null : p.partyId,
       side: role === "AS_GRANTOR" ? "grantor" : role === "AS_GRANTEE" ? "grantee" : "either",
@@ -99,17 +94,15 @@ export class AgreementService {
     });
   }
 
-  async propose(ctx: HubContext, input: ProposeAgreementInput): Promise<AgreementRow> {
+  async propose(ctx: HubContext, input: ProposeAgreementInput, idempotencyKey?: string | null): Promise<AgreementRow> {
     const p = requirePrincipal(ctx);
-    if (p.role === "OPERATOR") throw new ForbiddenError("The OPERATOR role cannot enter into agreements");
-
     const problems = new Problems();
     for (const key of ["grantorId", "granteeId"] as const) {
       if (!isUuid(input[key] ?? "")) problems.add(at("input", key), "must be a party id");
     }
     if (input.grantorId === input.granteeId) problems.add("input.granteeId", "must differ from grantorId");
-    if (problems.ok && input.grantorId !== p.partyId && input.granteeId !== p.partyId) {
-      throw new ForbiddenError("Your party must be the grantor or the grantee of an agreement it proposes");
+    if (!(await ctx.authz.can("agreement:propose", { agreement: { grantorId: input.grantorId, granteeId: input.granteeId } }))) {
+      throw new ForbiddenError("Your party may not propose this agreement: it must be its grantor or its grantee");
     }
 
     const purpose = requiredString(problems, "input.purpose", input.purpose, MAX_TEXT);
@@ -138,14 +131,34 @@ export class AgreementService {
 
     // Look parties up only once both ids are well formed; report every problem together.
     if (isUuid(input.grantorId) && isUuid(input.granteeId)) {
-      const found = await this.repo.existingParties([input.grantorId, input.granteeId]);
-      if (!found.has(input.grantorId)) problems.add("input.grantorId", "no such party");
-      if (!found.has(input.granteeId)) problems.add("input.granteeId", "no such party");
+      const kinds = await this.repo.partyKinds([input.grantorId, input.granteeId]);
+      const grantorKind = kinds.get(input.grantorId);
+      const granteeKind = kinds.get(input.granteeId);
+      if (!grantorKind) problems.add("input.grantorId", "no such party");
+      if (!granteeKind) problems.add("input.granteeId", "no such party");
+      // Nobody delegates what it may not do itself; customs decisions go to customs only.
+      if (grantorKind && granteeKind) {
+        const grantable = grantableContributions(grantorKind);
+        contributions.forEach((c, i) => {
+          if (!grantable.has(c)) problems.add(at("input", "contributions", i), `${c}: a ${grantorKind} grantor does not hold this right itself, so it cannot grant it`);
+          else if (!mayReceive(c, granteeKind)) problems.add(at("input", "contributions", i), `${c}: customs decisions are delegated only to customs, not to a ${granteeKind}`);
+        });
+      }
     }
     problems.throwIfAny();
 
-    const created = await this.repo.create(
+    const created = await this.writes.run<AgreementRow>(
+      ctx,
       {
+        operation: "proposeAgreement",
+        idempotencyKey,
+        request: input,
+        keep: (a) => ({ ids: [a.id] }),
+        replay: (kept) => this.get(ctx, (kept as { ids: string[] }).ids[0]),
+      },
+      (journal) =>
+        journal.transaction(async (tx) => {
+          const row = await this.repo.create(tx, {
         grantorId: input.grantorId,
         granteeId: input.granteeId,
         proposedById: p.partyId,
@@ -158,16 +171,19 @@ export class AgreementService {
         scopeOnlyCarried: scope.onlyCarried ?? false,
         validFrom,
         validTo,
-      },
-      now,
+      }, now);
+          journal.record({ recordType: "Agreement", recordId: row.id, holderId: row.grantorId, changes: changesOf(null, row) }, now);
+          return row;
+        }),
     );
     ctx.authz.invalidate();
     return created;
   }
 
   /** Accepts a proposal (the non-proposing party) or lifts a suspension (the party that imposed it). */
-  async accept(ctx: HubContext, id: string, expectedVersion?: number | null): Promise<AgreementRow> {
-    const { p, a } = await this.forChange(ctx, id, expectedVersion);
+  async accept(ctx: HubContext, id: string, expectedVersion?: number | null, idempotencyKey?: string | null): Promise<AgreementRow> {
+    const { p, a, replayed } = await this.forChange(ctx, "accept", id, { expectedVersion }, idempotencyKey);
+    if (replayed) return replayed;
     if (a.status === "PROPOSED") {
       if (a.proposedById === p.partyId) {
         throw new ForbiddenError("The party that proposed an agreement cannot accept it; the other party must");
@@ -178,43 +194,69 @@ export class AgreementService {
           to: "ACTIVE",
         });
       }
-      return this.move(ctx, p, a, "ACTIVE", "ACCEPT", null);
+      return this.move(ctx, p, a, "ACTIVE", "ACCEPT", null, idempotencyKey, { expectedVersion });
     }
     if (a.status === "SUSPENDED") {
       const suspension = await this.repo.lastEvent(a.id, "SUSPEND");
       if (suspension && suspension.actorPartyId !== p.partyId) {
         throw new ForbiddenError("Only the party that suspended an agreement can re-activate it");
       }
-      return this.move(ctx, p, a, "ACTIVE", "RESUME", null);
+      return this.move(ctx, p, a, "ACTIVE", "RESUME", null, idempotencyKey, { expectedVersion });
     }
     throw this.illegal(a, "ACTIVE");
   }
 
-  async suspend(ctx: HubContext, id: string, note?: string | null, expectedVersion?: number | null): Promise<AgreementRow> {
-    const { p, a } = await this.forChange(ctx, id, expectedVersion);
+  async suspend(ctx: HubContext, id: string, note?: string | null, expectedVersion?: number | null, idempotencyKey?: string | null): Promise<AgreementRow> {
+    const { p, a, replayed } = await this.forChange(ctx, "suspend", id, { expectedVersion, note }, idempotencyKey);
+    if (replayed) return replayed;
     if (a.status !== "ACTIVE") throw this.illegal(a, "SUSPENDED");
-    return this.move(ctx, p, a, "SUSPENDED", "SUSPEND", this.note(note));
+    return this.move(ctx, p, a, "SUSPENDED", "SUSPEND", this.note(note), idempotencyKey, { expectedVersion, note });
   }
 
-  async revoke(ctx: HubContext, id: string, note?: string | null, expectedVersion?: number | null): Promise<AgreementRow> {
-    const { p, a } = await this.forChange(ctx, id, expectedVersion);
+  async revoke(ctx: HubContext, id: string, note?: string | null, expectedVersion?: number | null, idempotencyKey?: string | null): Promise<AgreementRow> {
+    const { p, a, replayed } = await this.forChange(ctx, "revoke", id, { expectedVersion, note }, idempotencyKey);
+    if (replayed) return replayed;
     if (a.status === "REVOKED") throw this.illegal(a, "REVOKED");
-    return this.move(ctx, p, a, "REVOKED", "REVOKE", this.note(note));
+    return this.move(ctx, p, a, "REVOKED", "REVOKE", this.note(note), idempotencyKey, { expectedVersion, note });
   }
 
   // ---- helpers ----
 
-  /** Loads an agreement the caller may change, checking its expected version. */
-  private async forChange(ctx: HubContext, id: string, expectedVersion?: number | null) {
+  /**
+   * Loads an agreement the caller may change, checking its expected version. A retried
+   * call with the same idempotency key answers with the first result instead.
+   */
+  private async forChange(
+    ctx: HubContext,
+    verb: "accept" | "suspend" | "revoke",
+    id: string,
+    request: { expectedVersion?: number | null; note?: string | null },
+    idempotencyKey?: string | null,
+  ): Promise<{ p: Principal; a: AgreementRow; replayed?: AgreementRow }> {
     const p = requirePrincipal(ctx);
     const a = await this.get(ctx, id);
-    if (!sideOf(p, a)) throw new ForbiddenError("The OPERATOR role cannot change agreements between parties");
+    await ctx.authz.assert(`agreement:${verb}`, { agreement: a });
+    if (idempotencyKey) {
+      const replayed = await this.writes.replayOnly(ctx, this.spec(ctx, verb, id, request, idempotencyKey));
+      if (replayed) return { p, a, replayed };
+    }
+    const { expectedVersion } = request;
     if (expectedVersion != null && expectedVersion !== a.version) {
       throw new ConflictError(`Agreement ${a.id} is at version ${a.version}, not ${expectedVersion}; reload and retry`, {
         currentVersion: a.version,
       });
     }
     return { p, a };
+  }
+
+  private spec(ctx: HubContext, verb: string, id: string, request: object, idempotencyKey?: string | null) {
+    return {
+      operation: `${verb}Agreement`,
+      idempotencyKey,
+      request: { id, ...request },
+      keep: (row: AgreementRow): Kept => ({ ids: [row.id] }),
+      replay: () => this.get(ctx, id),
+    };
   }
 
   private async move(
@@ -224,24 +266,24 @@ export class AgreementService {
     to: AgreementStatus,
     action: string,
     note: string | null,
+    idempotencyKey: string | null | undefined,
+    request: object,
   ): Promise<AgreementRow> {
     // Strictly after the previous change, so history stays ordered within one millisecond.
     const at = new Date(Math.max(Date.now(), a.updatedAt.getTime() + 1));
-    const updated = await this.repo.transition({
-      id: a.id,
-      fromVersion: a.version,
-      fromStatus: a.status,
-      toStatus: to,
-      action,
-      actorPartyId: p.partyId,
-      note,
-      at,
-    });
-    if (!updated) {
-      throw new ConflictError(`Agreement ${a.id} was changed concurrently; reload and retry`, {
-        currentVersion: (await this.repo.findById(a.id))?.version,
-      });
-    }
+    const verb = action === "ACCEPT" || action === "RESUME" ? "accept" : action.toLowerCase();
+    const updated = await this.writes.run<AgreementRow>(ctx, this.spec(ctx, verb, a.id, request, idempotencyKey), (journal) =>
+      journal.transaction(async (tx) => {
+        const row = await this.repo.transition(tx, { id: a.id, fromVersion: a.version, fromStatus: a.status, toStatus: to, action, actorPartyId: p.partyId, note, at });
+        if (!row) {
+          throw new ConflictError(`Agreement ${a.id} was changed concurrently; reload and retry`, {
+            currentVersion: (await this.repo.findById(a.id))?.version,
+          });
+        }
+        journal.record({ recordType: "Agreement", recordId: a.id, holderId: a.grantorId, changes: changesOf(a, row, ["status", "version"]) }, at);
+        return row;
+      }),
+    );
     this.active.delete(a.grantorId);
     this.active.delete(a.granteeId);
     void this.events?.pubsub.publish(TOPICS.AGREEMENTS_CHANGED, { partyIds: [a.grantorId, a.granteeId] });

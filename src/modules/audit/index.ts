@@ -1,3 +1,3 @@
-export { AuditResolver } from "./audit.resolver";
+export { AuditResolver, WriteAuditResolver } from "./audit.resolver";
 export { AuditService } from "./audit.service";
 export { AccessLogWriter } from "./access-log.writer";

@@ -3,7 +3,7 @@ import { Decimal } from "@prisma/client/runtime/client";
 import type { PrismaClient } from "../../generated/prisma/client";
 import { DeclarationCategory, type PartyKind } from "../../generated/prisma/enums";
 import type { Principal } from "../../authz/principal";
-import { BadUserInputError, ConflictError, ForbiddenError, type HubError, type InputProblem } from "../../shared/errors";
+import { BadUserInputError, ConflictError, type HubError, type InputProblem } from "../../shared/errors";
 import {
   EU_MEMBER_STATES,
   INCOTERMS,
@@ -83,8 +83,8 @@ export class DeclarationFiling {
   }
 
   /** Files one declaration; throws BAD_USER_INPUT (paths under `input`), CONFLICT or FORBIDDEN. */
-  async fileOne(principal: Principal, input: DeclarationInput): Promise<{ declaration: DeclarationRow; created: boolean }> {
-    const [c] = await this.file(principal, [input], () => "input");
+  async fileOne(principal: Principal, input: DeclarationInput, idempotencyKey: string | null = null): Promise<{ declaration: DeclarationRow; created: boolean }> {
+    const [c] = await this.file(principal, [input], () => "input", "declarations", idempotencyKey);
     if (c.error) throw c.error;
     return { declaration: c.row!, created: c.created! };
   }
@@ -94,8 +94,8 @@ export class DeclarationFiling {
    * `<argName>[i]` (the GraphQL argument's name). Throws only for the call as a whole
    * (FORBIDDEN, too many inputs).
    */
-  async fileMany(principal: Principal, inputs: DeclarationInput[], argName = "declarations"): Promise<FilingOutcome[]> {
-    const candidates = await this.file(principal, inputs, (i) => `${argName}[${i}]`, argName);
+  async fileMany(principal: Principal, inputs: DeclarationInput[], idempotencyKey: string | null = null, argName = "declarations"): Promise<FilingOutcome[]> {
+    const candidates = await this.file(principal, inputs, (i) => `${argName}[${i}]`, argName, idempotencyKey);
     return candidates.map((c) => ({
       index: c.index,
       declaration: c.error ? null : c.row!,
@@ -104,15 +104,35 @@ export class DeclarationFiling {
     }));
   }
 
+  /**
+   * One parcel, one live declaration per carrier or post (the LiveParcel key enforces it;
+   * this names the conflict per input instead of failing the batch): candidates whose
+   * tracking number is live for their carrier or post, or taken by an earlier input of
+   * this call, fail with CONFLICT. Returns the rest.
+   */
+  private async withoutLiveConflicts(candidates: Candidate[]): Promise<Candidate[]> {
+    const live = await this.repo.liveBindings(candidates.map((c) => c.normalized!.declaration));
+    const ok: Candidate[] = [];
+    for (const c of candidates) {
+      const d = c.normalized!.declaration;
+      const keys = [d.carrierId, d.postId].filter((x): x is string => !!x).map((p) => `${d.trackingNumber}|${p}`);
+      if (keys.some((k) => live.has(k))) {
+        c.error = liveConflict(d.trackingNumber);
+        continue;
+      }
+      for (const k of keys) live.add(k);
+      ok.push(c);
+    }
+    return ok;
+  }
+
   private async file(
     principal: Principal,
     inputs: DeclarationInput[],
     baseOf: (i: number) => string,
     listPath = "declarations",
+    idempotencyKey: string | null = null,
   ): Promise<Candidate[]> {
-    if (principal.role === "OPERATOR") {
-      throw new ForbiddenError("The hub operator does not file declarations; file with a key of the trade party");
-    }
     if (!Array.isArray(inputs)) throw BadUserInputError.at(listPath, "must be a list");
     if (inputs.length > MAX_DECLARATIONS_PER_CALL) {
       throw BadUserInputError.at(listPath, `at most ${MAX_DECLARATIONS_PER_CALL} declarations per call (got ${inputs.length})`);
@@ -177,11 +197,15 @@ export class DeclarationFiling {
         if (row) settleWithExisting(c, row);
         else toInsert.push(c);
       }
-      pending = toInsert;
-      if (round === 2 || !toInsert.length) break;
+      pending = await this.withoutLiveConflicts(toInsert);
+      if (round === 2 || !pending.length) break;
       let rows: (DeclarationRow | null)[];
+      const inserting = pending;
       try {
-        rows = await this.repo.insertNew(toInsert.map((c) => c.normalized!));
+        rows = await this.repo.insertNew(
+          inserting.map((c) => c.normalized!),
+          { apiKeyId: principal.apiKeyId, idempotencyKey },
+        );
       } catch (err) {
         // Not expected with ON CONFLICT DO NOTHING; should a unique violation surface
         // anyway, look everything up again instead of failing with a 500.
@@ -189,7 +213,7 @@ export class DeclarationFiling {
         throw err;
       }
       pending = [];
-      toInsert.forEach((c, i) => {
+      inserting.forEach((c, i) => {
         if (rows[i]) Object.assign(c, { row: rows[i], created: true });
         else pending.push(c);
       });
@@ -208,6 +232,14 @@ export class DeclarationFiling {
     }
     return all;
   }
+}
+
+function liveConflict(trackingNumber: string): ConflictError {
+  return new ConflictError(
+    `Tracking number ${trackingNumber} is live on another declaration for the same carrier or post: ` +
+      "one parcel has one live declaration per carrier until it is delivered, returned or seized",
+    { trackingNumber },
+  );
 }
 
 function settleWithExisting(c: Candidate, row: DeclarationRow): void {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Decimal } from "@prisma/client/runtime/client";
-import type { Declaration } from "../../generated/prisma/client";
+import type { Declaration, Prisma } from "../../generated/prisma/client";
 import { sqlRows, type NamedStatement, type PrismaClient } from "../../infra/prisma";
 import type { DeclarationScope } from "../../authz/policy";
 import type { DeclarationCategory, HoldKind, PartyKind } from "../../generated/prisma/enums";
@@ -78,11 +78,25 @@ const INSERT_BATCH_SQL = [
   `WITH d AS (`,
   `  INSERT INTO "Declaration" (${cols(DECLARATION_COLUMNS)})`,
   `  SELECT ${cols(DECLARATION_COLUMNS)} FROM json_populate_recordset(NULL::"Declaration", $1::json)`,
-  `  ON CONFLICT DO NOTHING RETURNING "id"`,
+  `  ON CONFLICT DO NOTHING RETURNING "id", "filerId", "localReference", "trackingNumber", "carrierId", "postId", "payloadHash"`,
   `), i AS (`,
   `  INSERT INTO "GoodsItem" (${cols(ITEM_COLUMNS)})`,
   `  SELECT ${cols(ITEM_COLUMNS)} FROM json_populate_recordset(NULL::"GoodsItem", $2::json)`,
   `  WHERE "declarationId" IN (SELECT "id" FROM d)`,
+  // One parcel, one live declaration per carrier or post: a second one violates the key.
+  `), l AS (`,
+  `  INSERT INTO "LiveParcel" ("trackingNumber", "partyId", "declarationId")`,
+  `  SELECT d."trackingNumber", p."partyId", d."id" FROM d CROSS JOIN LATERAL (VALUES (d."carrierId"), (d."postId")) AS p("partyId")`,
+  `  WHERE p."partyId" IS NOT NULL`,
+  `), a AS (`,
+  `  INSERT INTO "WriteAuditEntry" ("id", "actorPartyId", "apiKeyId", "operation", "recordType", "recordId", "declarationId", "holderId", "changes", "idempotencyKey", "at")`,
+  `  SELECT gen_random_uuid(), d."filerId", $3::uuid, 'fileDeclaration', 'Declaration', d."id"::text, d."id", d."filerId",`,
+  `         jsonb_build_object('status', jsonb_build_object('before', NULL, 'after', 'FILED'),`,
+  `                            'localReference', jsonb_build_object('before', NULL, 'after', d."localReference"),`,
+  `                            'trackingNumber', jsonb_build_object('before', NULL, 'after', d."trackingNumber"),`,
+  `                            'payloadHash', jsonb_build_object('before', NULL, 'after', d."payloadHash")),`,
+  `         $4::text, $5::timestamp`,
+  `  FROM d`,
   `)`,
   `SELECT "id" FROM d`,
 ].join("\n");
@@ -97,7 +111,9 @@ const CLEARANCE_CANDIDATES: NamedStatement = {
                    FROM "Hold" h WHERE h."declarationId" = d."id" AND h."status" = 'OPEN'), '[]'::json) AS "openHolds"
   FROM "Declaration" d
   WHERE d."trackingNumber" = $1
-  ORDER BY d."filedAt" DESC
+  ORDER BY ($2::uuid IN (d."carrierId", d."postId")) DESC NULLS LAST,
+           (d."status" NOT IN ('DELIVERED', 'RETURNED', 'SEIZED')) DESC,
+           d."filedAt" DESC
   LIMIT 20`,
 };
 
@@ -113,11 +129,46 @@ export class DeclarationRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
-   * Every declaration with this tracking number, newest first, with its open holds: one
-   * indexed statement on the carriers' hot path. The caller applies the policy in memory.
+   * Declarations with this tracking number, with their open holds, in the order a viewer
+   * is answered from: those naming the viewer as carrier or post first (its one live
+   * declaration, bound by LiveParcel), then live before final, then newest. One indexed
+   * statement on the carriers' hot path; the caller applies the policy in memory.
    */
-  async clearanceCandidates(trackingNumber: string): Promise<ClearanceCandidate[]> {
-    return sqlRows<ClearanceCandidate>(this.prisma, CLEARANCE_CANDIDATES, [trackingNumber]);
+  async clearanceCandidates(trackingNumber: string, viewerPartyId: string): Promise<ClearanceCandidate[]> {
+    return sqlRows<ClearanceCandidate>(this.prisma, CLEARANCE_CANDIDATES, [trackingNumber, viewerPartyId]);
+  }
+
+  /** The first declaration matching `where` with this id (the caller's row filter included). */
+  findOne(where: Prisma.DeclarationWhereInput): Promise<DeclarationRow | null> {
+    return this.prisma.declaration.findFirst({ where });
+  }
+
+  page(where: Prisma.DeclarationWhereInput, orderBy: Prisma.DeclarationOrderByWithRelationInput[], cursor: { id: string } | undefined, take: number): Promise<DeclarationRow[]> {
+    return this.prisma.declaration.findMany({ where, orderBy, cursor, skip: cursor ? 1 : 0, take });
+  }
+
+  count(where: Prisma.DeclarationWhereInput): Promise<number> {
+    return this.prisma.declaration.count({ where });
+  }
+
+  async exists(where: Prisma.DeclarationWhereInput): Promise<boolean> {
+    return (await this.prisma.declaration.findFirst({ where, select: { id: true } })) !== null;
+  }
+
+  /**
+   * Which (tracking number, carrier or post) pairs of these declarations are live already,
+   * as "trackingNumber|partyId" strings: one statement for the whole batch.
+   */
+  async liveBindings(decls: NewDeclaration["declaration"][]): Promise<Set<string>> {
+    const pairs = decls.flatMap((d) => [d.carrierId, d.postId].filter((x): x is string => !!x).map((p) => [d.trackingNumber, p] as const));
+    if (!pairs.length) return new Set();
+    const rows = await this.prisma.$queryRawUnsafe<{ trackingNumber: string; partyId: string }[]>(
+      `SELECT "trackingNumber", "partyId"::text AS "partyId" FROM "LiveParcel"
+       WHERE ("trackingNumber", "partyId") IN (SELECT * FROM unnest($1::text[], $2::uuid[]))`,
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    );
+    return new Set(rows.map((r) => `${r.trackingNumber}|${r.partyId}`));
   }
 
   /** Kinds of the given parties, in one query; unknown ids are simply absent. */
@@ -138,7 +189,7 @@ export class DeclarationRepository {
    * generated here so items link to their declaration without a lookup. Returns, per
    * input, the stored row, or null when the (filer, localReference) already existed.
    */
-  async insertNew(batch: NewDeclaration[]): Promise<(DeclarationRow | null)[]> {
+  async insertNew(batch: NewDeclaration[], audit: { apiKeyId: string | null; idempotencyKey: string | null }): Promise<(DeclarationRow | null)[]> {
     if (!batch.length) return [];
     const now = new Date();
     // Timestamps as UTC without zone, as Prisma stores DateTime in timestamp(3).
@@ -148,7 +199,14 @@ export class DeclarationRepository {
       b.goodsItems.map((g, n) => ({ ...g, id: randomUUID(), declarationId: decls[i].id, lineNumber: n + 1 })),
     );
     const declJson = JSON.stringify(decls.map((d) => ({ ...d, status: "FILED", version: 1, filedAt: at, updatedAt: at })));
-    const inserted = await this.prisma.$queryRawUnsafe<{ id: string }[]>(INSERT_BATCH_SQL, declJson, JSON.stringify(items));
+    const inserted = await this.prisma.$queryRawUnsafe<{ id: string }[]>(
+      INSERT_BATCH_SQL,
+      declJson,
+      JSON.stringify(items),
+      audit.apiKeyId,
+      audit.idempotencyKey,
+      at,
+    );
     const stored = new Set(inserted.map((r) => r.id));
     // The row as stored, built from what was sent: no need to read it back.
     return decls.map((d) =>
@@ -160,6 +218,7 @@ export class DeclarationRepository {
             movementReference: null,
             status: "FILED",
             version: 1,
+            dutiesVersion: 0,
             filedAt: now,
             updatedAt: now,
             releasedAt: null,
@@ -169,13 +228,4 @@ export class DeclarationRepository {
   }
 }
 
-/**
- * A unique violation, from a Prisma model call (P2002) or a raw query (SQLSTATE 23505).
- * ON CONFLICT DO NOTHING should make it impossible here; callers still treat it as
- * "filed concurrently" rather than a 500.
- */
-export function isUniqueViolation(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const e = err as { code?: unknown; meta?: { code?: unknown } };
-  return e.code === "P2002" || e.meta?.code === "23505";
-}
+export { isUniqueViolation } from "../writes/writes.repository";

@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Declaration as DeclarationRow } from "../../generated/prisma/client";
 import type { HubContext } from "../../context/context";
+import { IDEMPOTENCY_KEY } from "../writes/writes.args";
 import { Party } from "../parties/parties.types";
 import {
   ClearanceStatus,
@@ -29,22 +30,35 @@ export class DeclarationResolver {
     return ctx.hub.services.declarations.list(ctx, args);
   }
 
-  @Query(() => ClearanceStatus, { description: "Clearance status of a parcel by tracking number (NOT_FOUND when unknown or not yours)" })
+  @Query(() => ClearanceStatus, {
+    description:
+      "Clearance status of a parcel by tracking number, from the declaration bound to you (NOT_FOUND when unknown, " +
+      "or when you may not read its tracking number: a lookup by a value is a read of that value)",
+  })
   clearanceStatus(@Arg("trackingNumber", () => String) trackingNumber: string, @Ctx() ctx: HubContext) {
     return ctx.hub.services.declarations.clearanceStatus(ctx, trackingNumber);
   }
 
-  @Mutation(() => FilingResult, { description: "File one declaration; idempotent on (filer, localReference)" })
-  fileDeclaration(@Arg("input", () => DeclarationInput) input: DeclarationInput, @Ctx() ctx: HubContext) {
-    return ctx.hub.services.declarations.fileOne(ctx, input);
+  @Mutation(() => FilingResult, {
+    description:
+      "File one declaration (platforms, carriers, posts, brokers); idempotent on (filer, localReference). A tracking " +
+      "number live on another declaration for the same carrier or post is a CONFLICT.",
+  })
+  fileDeclaration(
+    @Arg("input", () => DeclarationInput) input: DeclarationInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Ctx() ctx: HubContext,
+  ) {
+    return ctx.hub.services.declarations.fileOne(ctx, input, idempotencyKey);
   }
 
   @Mutation(() => BulkFilingResult, { description: "File up to 1,000 declarations; each item succeeds or fails on its own" })
   async fileDeclarations(
     @Arg("declarations", () => [DeclarationInput]) declarations: DeclarationInput[],
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return toBulkResult(await ctx.hub.services.declarations.fileMany(ctx, declarations));
+    return toBulkResult(await ctx.hub.services.declarations.fileMany(ctx, declarations, idempotencyKey));
   }
 
   @FieldResolver(() => [GoodsItem], { nullable: true })

@@ -1,9 +1,9 @@
 import type { Declaration as DeclarationRow, Prisma, PrismaClient } from "../../generated/prisma/client";
+import type { WriteService } from "../writes";
 import { CATEGORY_BIT, DataCategory } from "../../authz/categories";
 import type { DeclarationScope, Policy } from "../../authz/policy";
 import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
-import type { HubPubSub } from "../../infra/pubsub";
 import { BadUserInputError, NotFoundError } from "../../shared/errors";
 import { isUuid, MONEY, positiveDecimal, Problems } from "../../shared/validation";
 import { DeclarationFiling } from "./declarations.filing";
@@ -54,8 +54,8 @@ export class DeclarationService {
   private readonly repository: DeclarationRepository;
 
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly events: HubPubSub,
+    prisma: PrismaClient,
+    private readonly writes: WriteService,
   ) {
     this.filing = new DeclarationFiling(prisma);
     this.repository = new DeclarationRepository(prisma);
@@ -67,16 +67,52 @@ export class DeclarationService {
     return rows;
   }
 
-  async fileOne(ctx: HubContext, input: DeclarationInput) {
+  /**
+   * Filing is idempotent on (filer, localReference) by itself; an idempotencyKey adds that
+   * the same key with another payload is a CONFLICT, and a replay answers as the first call
+   * (declarations filed then are reported as replayed).
+   */
+  async fileOne(ctx: HubContext, input: DeclarationInput, idempotencyKey?: string | null) {
+    await ctx.authz.assert("declaration:file");
     const policy = await ctx.authz.policy();
-    const outcome = await this.filing.fileOne(requirePrincipal(ctx), input);
+    const outcome = await this.writes.run<{ declaration: DeclarationRow; created: boolean }>(
+      ctx,
+      {
+        operation: "fileDeclaration",
+        idempotencyKey,
+        request: input,
+        keep: (o) => ({ ids: [o.declaration.id] }),
+        replay: async (kept) => ({ declaration: await this.get(ctx, (kept as { ids: string[] }).ids[0]), created: false }),
+      },
+      async (journal) => {
+        const filed = await this.filing.fileOne(requirePrincipal(ctx), input, journal.idempotencyKey);
+        await journal.afterward(filed);
+        return filed;
+      },
+    );
     this.visible(policy, [outcome.declaration]);
     return outcome;
   }
 
-  async fileMany(ctx: HubContext, inputs: DeclarationInput[]) {
+  async fileMany(ctx: HubContext, inputs: DeclarationInput[], idempotencyKey?: string | null) {
+    await ctx.authz.assert("declaration:file");
     const policy = await ctx.authz.policy();
-    const outcomes = await this.filing.fileMany(requirePrincipal(ctx), inputs);
+    const outcomes = await this.writes.run<Awaited<ReturnType<DeclarationFiling["fileMany"]>>>(
+      ctx,
+      {
+        operation: "fileDeclarations",
+        idempotencyKey,
+        request: inputs,
+        keep: () => ({ replay: "refile" }),
+        // Filing the same inputs again is itself a replay: each stored one answers as replayed.
+        replay: () => this.filing.fileMany(requirePrincipal(ctx), inputs, null),
+      },
+      async (journal) => {
+        const filed = await this.filing.fileMany(requirePrincipal(ctx), inputs, journal.idempotencyKey);
+        await journal.afterward(filed);
+        return filed;
+      },
+    );
     this.visible(policy, outcomes.flatMap((o) => (o.declaration ? [o.declaration] : [])));
     return outcomes;
   }
@@ -85,22 +121,26 @@ export class DeclarationService {
   async get(ctx: HubContext, id: string): Promise<DeclarationRow> {
     const policy = await ctx.authz.policy();
     if (!isUuid(id)) throw new NotFoundError("Declaration", id);
-    const row = await this.prisma.declaration.findFirst({ where: { AND: [policy.declarationWhere(), { id }] } });
+    const row = await this.repository.findOne({ AND: [policy.declarationWhere(), { id }] });
     if (!row) throw new NotFoundError("Declaration", id);
     return this.visible(policy, [row])[0];
   }
 
   /**
-   * Same answer for "no such parcel" and "not yours to see". One statement fetches the
-   * parcels with this number; the policy then picks the newest whose STATUS the viewer may
-   * read, and counts only the open holds whose STATUS it may read (a hold's holder is the
-   * customs that placed it).
+   * Same answer for "no such parcel" and "not yours to see". Looking a parcel up by its
+   * tracking number is reading that number: only a viewer who may read it (TRANSPORT) is
+   * answered. The answer comes from the declaration bound to the viewer (the one live
+   * declaration naming it as carrier or post), else the first live one it may read, so no
+   * other party's filing can mask an open hold or hide the parcel. Only open holds whose
+   * STATUS the viewer may read count (a hold's holder is the customs that placed it).
    */
   async clearanceStatus(ctx: HubContext, trackingNumber: string) {
     const policy = await ctx.authz.policy();
     const tn = trackingNumber.trim().toUpperCase();
-    const readable = (holderId: string, scope: DeclarationScope) => (policy.decide(holderId, scope).mask & CATEGORY_BIT.STATUS) !== 0;
-    const row = (await this.repository.clearanceCandidates(tn)).find((d) => readable(d.filerId, d));
+    const can = (bit: number) => (holderId: string, scope: DeclarationScope) => (policy.decide(holderId, scope).mask & bit) !== 0;
+    const readable = can(CATEGORY_BIT.STATUS);
+    const lookupAllowed = can(CATEGORY_BIT.TRANSPORT);
+    const row = (await this.repository.clearanceCandidates(tn, policy.partyId)).find((d) => lookupAllowed(d.filerId, d));
     if (!row) throw new NotFoundError("Parcel with tracking number", tn);
     const { openHolds, ...scope } = row;
     policy.rememberScope(scope);
@@ -136,24 +176,18 @@ export class DeclarationService {
     if (args.after != null) {
       const id = decodeCursor(args.after);
       // A cursor must point at a row this same query may return, or it would be an oracle.
-      const ok = isUuid(id) && (await this.prisma.declaration.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }));
+      const ok = isUuid(id) && (await this.repository.exists({ AND: [where, { id }] }));
       if (!ok) throw BadUserInputError.at("after", "is not a cursor of this query");
       cursor = { id };
     }
-    const rows = await this.prisma.declaration.findMany({
-      where,
-      orderBy,
-      cursor,
-      skip: cursor ? 1 : 0,
-      take: args.first + 1,
-    });
+    const rows = await this.repository.page(where, orderBy, cursor, args.first + 1);
     const hasNextPage = rows.length > args.first;
     const page = this.visible(policy, rows.slice(0, args.first));
     const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return {
       edges,
       pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-      totalCount: () => this.prisma.declaration.count({ where }),
+      totalCount: () => this.repository.count(where),
     };
   }
 

@@ -39,7 +39,10 @@ export class StatusEventInput {
   occurredAt!: Date;
   @Field(() => String, { nullable: true, description: "Where it happened, e.g. an airport or office of exchange (max 100 characters)" })
   place?: string | null;
-  @Field(() => String, { nullable: true, description: "Free-text note (max 2000 characters)" })
+  @Field(() => String, {
+    nullable: true,
+    description: "Free-text note (max 2000 characters). Written by customs it is RISK data (StatusEvent.customsNote)",
+  })
   note?: string | null;
 }
 
@@ -94,7 +97,7 @@ export class DutyLineInput {
   taxType!: TaxType;
   @Field(() => String, { description: 'Taxable base, exact decimal string, up to 2 decimals, e.g. "120.50"' })
   base!: string;
-  @Field(() => String, { description: 'Rate as a fraction, exact decimal string, up to 4 decimals and 3 integer digits, e.g. "0.19"' })
+  @Field(() => String, { description: 'Rate as a fraction, exact decimal string, up to 4 decimals and 3 integer digits, e.g. "0.19" (0 allowed)' })
   rate!: string;
   @Field(() => String, {
     description: 'Amount due, exact decimal string, up to 2 decimals; for DUTY and VAT within 0.01 of base x rate, e.g. "22.90"',
@@ -108,10 +111,18 @@ export class DutyLineInput {
   collectionModel!: CollectionModel;
 }
 
-@InputType({ description: "Duties and taxes assessed on a declaration; lines add to earlier assessments." })
+@InputType({
+  description:
+    "The whole duty and tax assessment of a declaration. A later assessment is a correction: it supersedes the " +
+    "previous version (kept), it never adds to it.",
+})
 export class AssessDutiesInput {
-  @Field(() => [DutyLineInput], { description: "1 to 50 lines" })
+  @Field(() => [DutyLineInput], { defaultValue: [], description: "0 to 50 lines; none only with nothingDue" })
   lines!: DutyLineInput[];
+  @Field(() => Boolean, { nullable: true, description: "An explicit decision that nothing is due (no lines)" })
+  nothingDue?: boolean | null;
+  @Field(() => String, { nullable: true, description: "Why a previous assessment is corrected: required for a correction" })
+  correctionReason?: string | null;
 }
 
 @InputType({

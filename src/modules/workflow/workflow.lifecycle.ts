@@ -1,5 +1,6 @@
 import type { DeclarationStatus, HoldKind } from "../../generated/prisma/enums";
 import { ConflictError } from "../../shared/errors";
+import { STATUS_EVENT_CODES, type StatusEventCodeName } from "../../authz/authority";
 
 /*
  * The lifecycle of a declaration (DOMAIN.md, after ICS2 and UPU flows) as ONE guarded
@@ -18,8 +19,9 @@ import { ConflictError } from "../../shared/errors";
  *                   ARRIVED | DUTIES_ASSESSED -> HELD   (placeHold INSPECTION, DOCUMENTS_REQUIRED)
  *                   HELD -> DUTIES_ASSESSED if duties were assessed, else ARRIVED
  *                   (the last open hold released: back to the stage the hold interrupted)
- *                   ARRIVED | DUTIES_ASSESSED -> RELEASED   (status event RELEASED_FROM_CUSTOMS,
- *                   a customs decision; from ARRIVED when nothing is due)
+ *                   DUTIES_ASSESSED -> RELEASED   (status event RELEASED_FROM_CUSTOMS, a customs
+ *                   decision, only after an assessment: a zero assessment or an explicit
+ *                   "nothing due" decision counts)
  *   final           RELEASED -> DELIVERED
  *                   pre-loading (incl. referrals) | ARRIVED | DUTIES_ASSESSED | RELEASED -> RETURNED
  *                   ARRIVED | DUTIES_ASSESSED | HELD -> SEIZED   (status event SEIZED_BY_CUSTOMS)
@@ -60,7 +62,7 @@ export const TRANSITIONS: Readonly<Record<DeclarationStatus, readonly Declaratio
   RFI: [...others("RFI", REFERRALS), "CLEARED_TO_LOAD", "RETURNED"],
   SCREENING: [...others("SCREENING", REFERRALS), "CLEARED_TO_LOAD", "RETURNED"],
   DO_NOT_LOAD: [...others("DO_NOT_LOAD", REFERRALS), "CLEARED_TO_LOAD", "RETURNED"],
-  ARRIVED: ["DUTIES_ASSESSED", "HELD", "RELEASED", "RETURNED", "SEIZED"],
+  ARRIVED: ["DUTIES_ASSESSED", "HELD", "RETURNED", "SEIZED"],
   DUTIES_ASSESSED: ["HELD", "RELEASED", "RETURNED", "SEIZED"],
   HELD: ["ARRIVED", "DUTIES_ASSESSED", "SEIZED"],
   RELEASED: ["DELIVERED", "RETURNED"],
@@ -136,7 +138,7 @@ export function statusAfterReleasing(
   return next;
 }
 
-/** assessDuties: ARRIVED -> DUTIES_ASSESSED; more lines while DUTIES_ASSESSED or HELD keep the status. */
+/** assessDuties: ARRIVED -> DUTIES_ASSESSED; a correction while DUTIES_ASSESSED or HELD keeps the status. */
 export function statusAfterAssessing(declarationId: string, current: DeclarationStatus): DeclarationStatus | null {
   if (current === "DUTIES_ASSESSED" || current === "HELD") return null;
   if (current !== "ARRIVED") {
@@ -146,54 +148,49 @@ export function statusAfterAssessing(declarationId: string, current: Declaration
 }
 
 /**
- * Status event codes, named after the UPU EMSEVT parcel events. Most only record what
- * happened; a few move the declaration, and two of those are customs decisions, which need
- * the HOLDS contribution (the right to stop and release goods) besides STATUS_EVENTS.
+ * Status event codes, named after the UPU EMSEVT parcel events (one list, in
+ * src/authz/authority.ts, which also says who may record each). Most only record what
+ * happened; a few move the declaration.
  */
-export const StatusEventCode = {
-  ACCEPTED: "ACCEPTED",
-  DEPARTED: "DEPARTED",
-  ARRIVED: "ARRIVED",
-  PRESENTED_TO_CUSTOMS: "PRESENTED_TO_CUSTOMS",
-  HELD_BY_CUSTOMS: "HELD_BY_CUSTOMS",
-  RELEASED_FROM_CUSTOMS: "RELEASED_FROM_CUSTOMS",
-  SEIZED_BY_CUSTOMS: "SEIZED_BY_CUSTOMS",
-  OUT_FOR_DELIVERY: "OUT_FOR_DELIVERY",
-  DELIVERY_ATTEMPTED: "DELIVERY_ATTEMPTED",
-  DELIVERED: "DELIVERED",
-  RETURNED: "RETURNED",
-} as const;
-export type StatusEventCode = (typeof StatusEventCode)[keyof typeof StatusEventCode];
+export const StatusEventCode = Object.fromEntries(STATUS_EVENT_CODES.map((c) => [c, c])) as {
+  [K in StatusEventCodeName]: K;
+};
+export type StatusEventCode = StatusEventCodeName;
 
 export interface EventEffect {
   description: string;
   /** the status the event moves the declaration to, through the table */
   moves?: DeclarationStatus;
-  /** a customs decision: needs the HOLDS contribution too */
-  customsDecision?: boolean;
 }
 
 export const EVENT_EFFECT: Record<StatusEventCode, EventEffect> = {
   ACCEPTED: { description: "Posted or collected: the carrier or post has taken the item in charge" },
   DEPARTED: { description: "Left the country of origin" },
-  ARRIVED: { description: "Arrived in the destination country; moves the declaration to ARRIVED", moves: "ARRIVED" },
+  ARRIVED: {
+    description: "Arrived in the destination country (recorded by the named carrier or post, or customs); moves the declaration to ARRIVED",
+    moves: "ARRIVED",
+  },
   PRESENTED_TO_CUSTOMS: { description: "Presented to import customs" },
   HELD_BY_CUSTOMS: {
     description: "Reported held by customs (a carrier's report; customs place holds with placeHold); no status change",
   },
   RELEASED_FROM_CUSTOMS: {
     description:
-      "Customs release the goods: moves ARRIVED or DUTIES_ASSESSED to RELEASED. A customs decision: needs the HOLDS contribution too",
+      "Customs release the goods: moves DUTIES_ASSESSED to RELEASED (so only after an assessment, a zero one or " +
+      "'nothing due' included). A customs decision of the destination's officers",
     moves: "RELEASED",
-    customsDecision: true,
   },
   SEIZED_BY_CUSTOMS: {
-    description: "Customs seize the goods: moves ARRIVED, DUTIES_ASSESSED or HELD to SEIZED (final). Needs the HOLDS contribution too",
+    description: "Customs seize the goods: moves ARRIVED, DUTIES_ASSESSED or HELD to SEIZED (final). A customs decision",
     moves: "SEIZED",
-    customsDecision: true,
   },
   OUT_FOR_DELIVERY: { description: "Out for delivery to the buyer" },
   DELIVERY_ATTEMPTED: { description: "Delivery attempted, unsuccessful" },
   DELIVERED: { description: "Delivered to the buyer; moves RELEASED to DELIVERED (final)", moves: "DELIVERED" },
-  RETURNED: { description: "Returned to the sender; moves the declaration to RETURNED (final)", moves: "RETURNED" },
+  RETURNED: {
+    description:
+      "Returned to the sender; moves the declaration to RETURNED (final). After arrival the goods are under customs " +
+      "supervision: only customs of the destination may return them",
+    moves: "RETURNED",
+  },
 };

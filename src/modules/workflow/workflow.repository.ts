@@ -7,10 +7,11 @@ import type {
   StatusEvent as StatusEventRow,
 } from "../../generated/prisma/client";
 import type { AlertStatus, DeclarationStatus } from "../../generated/prisma/enums";
+import type { Tx } from "../writes";
 
 export type { DeclarationRow, DutyAssessmentRow, HoldRow, RiskAlertRow, StatusEventRow };
 
-type Tx = Prisma.TransactionClient;
+const FINAL: DeclarationStatus[] = ["DELIVERED", "RETURNED", "SEIZED"];
 
 /** P2025: an update's where clause matched no row, i.e. someone else changed it first. */
 function isNoMatch(e: unknown): boolean {
@@ -28,14 +29,14 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
 
 /**
  * One declaration inside a transaction that holds its row lock: every write of the workflow
- * that changes a declaration's status or holds goes through here, so two of them on the same
- * declaration run one after the other and the second sees what the first did.
+ * that changes a declaration's status, holds or duties goes through here, so two of them on
+ * the same declaration run one after the other and the second sees what the first did.
  */
 export class LockedDeclaration {
   constructor(
-    private readonly tx: Tx,
+    readonly tx: Tx,
     /** the row as it is now, read after the lock was taken */
-    readonly current: DeclarationRow,
+    public current: DeclarationRow,
   ) {}
 
   get id(): string {
@@ -46,8 +47,9 @@ export class LockedDeclaration {
     return this.tx.hold.findMany({ where: { declarationId: this.id, status: "OPEN" }, orderBy: { placedAt: "asc" } });
   }
 
-  async hasDuties(): Promise<boolean> {
-    return (await this.tx.dutyAssessment.count({ where: { declarationId: this.id } })) > 0;
+  /** Lines of the assessment in force (not superseded). */
+  currentDuties(): Promise<DutyAssessmentRow[]> {
+    return this.tx.dutyAssessment.findMany({ where: { declarationId: this.id, supersededAt: null }, orderBy: { createdAt: "asc" } });
   }
 
   /** Sum of the goods items' net weights, as an exact decimal string. */
@@ -56,14 +58,21 @@ export class LockedDeclaration {
     return agg._sum.netWeightKg?.toFixed() ?? "0";
   }
 
-  /** Compare-and-set on the status; null when it is no longer `from`. */
-  moveStatus(from: DeclarationStatus, to: DeclarationStatus, at: Date): Promise<DeclarationRow | null> {
-    return orNull(
+  /**
+   * Compare-and-set on the status; null when it is no longer `from`. A final status ends
+   * the parcel's live binding to its carrier and post, so the tracking number may be
+   * filed again.
+   */
+  async moveStatus(from: DeclarationStatus, to: DeclarationStatus, at: Date): Promise<DeclarationRow | null> {
+    const row = await orNull(
       this.tx.declaration.update({
         where: { id: this.id, status: from },
         data: { status: to, updatedAt: at, ...(to === "RELEASED" ? { releasedAt: at } : {}) },
       }),
     );
+    if (row && FINAL.includes(to)) await this.tx.liveParcel.deleteMany({ where: { declarationId: this.id } });
+    if (row) this.current = row;
+    return row;
   }
 
   addStatusEvent(data: Omit<Prisma.StatusEventUncheckedCreateInput, "declarationId">): Promise<StatusEventRow> {
@@ -87,18 +96,54 @@ export class LockedDeclaration {
     );
   }
 
-  addDuties(lines: Omit<Prisma.DutyAssessmentCreateManyInput, "declarationId">[]): Promise<DutyAssessmentRow[]> {
-    return this.tx.dutyAssessment.createManyAndReturn({ data: lines.map((l) => ({ ...l, declarationId: this.id })) });
+  /**
+   * A new assessment version: the lines in force are superseded (kept, never changed
+   * otherwise), the new lines carry the next version, and the declaration records it.
+   */
+  async replaceDuties(
+    lines: Omit<Prisma.DutyAssessmentCreateManyInput, "declarationId" | "version">[],
+    at: Date,
+    correctionReason: string | null,
+  ): Promise<{ version: number; superseded: DutyAssessmentRow[]; created: DutyAssessmentRow[] }> {
+    const version = this.current.dutiesVersion + 1;
+    const superseded = await this.currentDuties();
+    await this.tx.dutyAssessment.updateMany({ where: { declarationId: this.id, supersededAt: null }, data: { supersededAt: at } });
+    const created = lines.length
+      ? await this.tx.dutyAssessment.createManyAndReturn({
+          data: lines.map((l) => ({ ...l, declarationId: this.id, version, correctionReason })),
+        })
+      : [];
+    this.current = await this.tx.declaration.update({ where: { id: this.id }, data: { dutiesVersion: version, updatedAt: at } });
+    return { version, superseded, created };
   }
 
   /** Compare-and-set on the version, which goes up by one; null when the version moved on. */
-  amend(expectedVersion: number, data: Prisma.DeclarationUpdateInput): Promise<DeclarationRow | null> {
-    return orNull(
+  async amend(expectedVersion: number, data: Prisma.DeclarationUpdateInput): Promise<DeclarationRow | null> {
+    const row = await orNull(
       this.tx.declaration.update({
         where: { id: this.id, version: expectedVersion },
         data: { ...data, version: { increment: 1 } },
       }),
     );
+    if (row) this.current = row;
+    return row;
+  }
+
+  /** Moves the live bindings to a new tracking number; false when it is live elsewhere for the same carrier. */
+  async rebindTrackingNumber(trackingNumber: string): Promise<boolean> {
+    const parties = [this.current.carrierId, this.current.postId].filter((x): x is string => !!x);
+    if (!parties.length || FINAL.includes(this.current.status)) return true;
+    const taken = await this.tx.liveParcel.findFirst({
+      where: { trackingNumber, partyId: { in: parties }, declarationId: { not: this.id } },
+    });
+    if (taken) return false;
+    await this.tx.liveParcel.deleteMany({ where: { declarationId: this.id } });
+    await this.tx.liveParcel.createMany({ data: parties.map((partyId) => ({ trackingNumber, partyId, declarationId: this.id })) });
+    return true;
+  }
+
+  setMovementReference(movementReference: string): Promise<DeclarationRow> {
+    return this.tx.declaration.update({ where: { id: this.id }, data: { movementReference } }).then((row) => (this.current = row));
   }
 }
 
@@ -107,21 +152,15 @@ export class WorkflowRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
-   * Runs `work` in one transaction that first takes the declaration's row lock
-   * (SELECT ... FOR UPDATE) and then reads the row as it is now. Null when there is no
-   * such declaration. Throwing inside `work` rolls everything back.
+   * Within `tx`: takes the declaration's row lock (SELECT ... FOR UPDATE), then reads the
+   * row as it is now. Null when there is no such declaration.
    */
-  locked<T>(declarationId: string, work: (d: LockedDeclaration) => Promise<T>): Promise<T | null> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const locked = await tx.$queryRaw<{ id: string }[]>`
-          SELECT "id" FROM "Declaration" WHERE "id" = ${declarationId}::uuid FOR UPDATE`;
-        if (!locked.length) return null;
-        const current = await tx.declaration.findUniqueOrThrow({ where: { id: declarationId } });
-        return work(new LockedDeclaration(tx, current));
-      },
-      { maxWait: 10_000, timeout: 20_000 },
-    );
+  async lock(tx: Tx, declarationId: string): Promise<LockedDeclaration | null> {
+    const locked = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Declaration" WHERE "id" = ${declarationId}::uuid FOR UPDATE`;
+    if (!locked.length) return null;
+    const current = await tx.declaration.findUniqueOrThrow({ where: { id: declarationId } });
+    return new LockedDeclaration(tx, current);
   }
 
   findHold(id: string): Promise<HoldRow | null> {
@@ -132,15 +171,24 @@ export class WorkflowRepository {
     return this.prisma.riskAlert.findUnique({ where: { id } });
   }
 
-  createAlert(data: Prisma.RiskAlertUncheckedCreateInput): Promise<RiskAlertRow> {
-    return this.prisma.riskAlert.create({ data });
+  findStatusEvent(id: string): Promise<StatusEventRow | null> {
+    return this.prisma.statusEvent.findUnique({ where: { id } });
+  }
+
+  findDuties(ids: string[]): Promise<DutyAssessmentRow[]> {
+    return this.prisma.dutyAssessment.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: "asc" } });
+  }
+
+  createAlert(tx: Tx, data: Prisma.RiskAlertUncheckedCreateInput): Promise<RiskAlertRow> {
+    return tx.riskAlert.create({ data });
   }
 
   /** Compare-and-set OPEN -> `status`; null when the alert was resolved already. */
   resolveAlert(
+    tx: Tx,
     id: string,
     data: { status: Exclude<AlertStatus, "OPEN">; resolvedById: string; resolutionNote: string | null; resolvedAt: Date },
   ): Promise<RiskAlertRow | null> {
-    return orNull(this.prisma.riskAlert.update({ where: { id, status: "OPEN" }, data }));
+    return orNull(tx.riskAlert.update({ where: { id, status: "OPEN" }, data }));
   }
 }

@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from "type-graphql";
 import type { HubContext } from "../../context/context";
+import { IDEMPOTENCY_KEY } from "../writes/writes.args";
 import { Declaration, DutyAssessment, Hold, RiskAlert, StatusEvent } from "../declarations/declarations.types";
 import {
   AmendDeclarationInput,
@@ -18,7 +19,7 @@ function workflow(ctx: HubContext): WorkflowService {
 
 const WRITE_RULES =
   "The declaration must be one you may see (NOT_FOUND otherwise); the right to contribute comes from your role, " +
-  "the statutory baseline and agreements (FORBIDDEN otherwise).";
+  "the authority table and agreements (FORBIDDEN otherwise; see README \"Who may do what\").";
 
 /**
  * Thin: arguments in, service call, result out. Rows come back as the existing object
@@ -28,16 +29,18 @@ const WRITE_RULES =
 export class WorkflowResolver {
   @Mutation(() => StatusEvent, {
     description:
-      `Record a parcel lifecycle event (contribution STATUS_EVENTS). ARRIVED, DELIVERED and RETURNED move the ` +
-      `declaration's status; RELEASED_FROM_CUSTOMS and SEIZED_BY_CUSTOMS are customs decisions that also need ` +
-      `the HOLDS contribution. A move the lifecycle does not allow is a CONFLICT. ${WRITE_RULES}`,
+      `Record a parcel lifecycle event. Who may record each code is in the authority table (e.g. ARRIVED: the named ` +
+      `carrier or post, or customs; RELEASED_FROM_CUSTOMS, SEIZED_BY_CUSTOMS and RETURNED after arrival: customs of ` +
+      `the destination only). A note written by customs is RISK data (customsNote). A move the lifecycle does not ` +
+      `allow is a CONFLICT. ${WRITE_RULES}`,
   })
   recordStatusEvent(
     @Arg("declarationId", () => ID) declarationId: string,
     @Arg("input", () => StatusEventInput) input: StatusEventInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).recordStatusEvent(ctx, declarationId, input);
+    return workflow(ctx).recordStatusEvent(ctx, declarationId, input, idempotencyKey);
   }
 
   @Mutation(() => RiskAlert, {
@@ -46,9 +49,10 @@ export class WorkflowResolver {
   raiseRiskAlert(
     @Arg("declarationId", () => ID) declarationId: string,
     @Arg("input", () => RiskAlertInput) input: RiskAlertInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).raiseRiskAlert(ctx, declarationId, input);
+    return workflow(ctx).raiseRiskAlert(ctx, declarationId, input, idempotencyKey);
   }
 
   @Mutation(() => RiskAlert, {
@@ -59,9 +63,10 @@ export class WorkflowResolver {
   resolveRiskAlert(
     @Arg("alertId", () => ID) alertId: string,
     @Arg("input", () => ResolveRiskAlertInput) input: ResolveRiskAlertInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).resolveRiskAlert(ctx, alertId, input);
+    return workflow(ctx).resolveRiskAlert(ctx, alertId, input, idempotencyKey);
   }
 
   @Mutation(() => Hold, {
@@ -73,9 +78,10 @@ export class WorkflowResolver {
   placeHold(
     @Arg("declarationId", () => ID) declarationId: string,
     @Arg("input", () => PlaceHoldInput) input: PlaceHoldInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).placeHold(ctx, declarationId, input);
+    return workflow(ctx).placeHold(ctx, declarationId, input, idempotencyKey);
   }
 
   @Mutation(() => Hold, {
@@ -88,36 +94,54 @@ export class WorkflowResolver {
   releaseHold(
     @Arg("holdId", () => ID) holdId: string,
     @Arg("input", () => ReleaseHoldInput, { nullable: true }) input: ReleaseHoldInput | null,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).releaseHold(ctx, holdId, input ?? {});
+    return workflow(ctx).releaseHold(ctx, holdId, input ?? {}, idempotencyKey);
   }
 
   @Mutation(() => [DutyAssessment], {
     description:
-      "Assess duties and taxes (contribution DUTIES): ARRIVED -> DUTIES_ASSESSED; more lines may follow while " +
-      `DUTIES_ASSESSED or HELD. Returns the lines created. ${WRITE_RULES}`,
+      "Assess duties and taxes (customs of the destination; contribution DUTIES): the whole assessment, as lines or " +
+      "nothingDue. ARRIVED -> DUTIES_ASSESSED. A later call is a correction (correctionReason required) that " +
+      `supersedes the previous version; it never adds to it. Returns the lines of the new version. ${WRITE_RULES}`,
   })
   assessDuties(
     @Arg("declarationId", () => ID) declarationId: string,
     @Arg("input", () => AssessDutiesInput) input: AssessDutiesInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).assessDuties(ctx, declarationId, input);
+    return workflow(ctx).duties.assess(ctx, declarationId, input, idempotencyKey);
   }
 
   @Mutation(() => Declaration, {
     description:
-      "Amend a declaration's own data (contribution AMEND: the filer). expectedVersion must be the current " +
-      "version (CONFLICT otherwise); the version goes up by one. The IOSS number cannot change after release " +
-      `(CONFLICT). ${WRITE_RULES}`,
+      "Amend a declaration's own data (the filer; contribution AMEND). expectedVersion must be the current " +
+      "version (CONFLICT otherwise); the version goes up by one and the change is kept in the write audit trail. " +
+      `After release, values (total value, currency, weight, IOSS number, incoterm) cannot change (CONFLICT). ${WRITE_RULES}`,
   })
   amendDeclaration(
     @Arg("id", () => ID) id: string,
     @Arg("expectedVersion", () => Int) expectedVersion: number,
     @Arg("input", () => AmendDeclarationInput) input: AmendDeclarationInput,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
-    return workflow(ctx).amendDeclaration(ctx, id, expectedVersion, input);
+    return workflow(ctx).amendments.amend(ctx, id, expectedVersion, input, idempotencyKey);
+  }
+
+  @Mutation(() => Declaration, {
+    description:
+      "Register a filed declaration (customs officers of the destination): FILED -> REGISTERED with a movement " +
+      "reference, given (YY + country + 14 letters or digits) or assigned. " + WRITE_RULES,
+  })
+  registerDeclaration(
+    @Arg("declarationId", () => ID) declarationId: string,
+    @Arg("movementReference", () => String, { nullable: true }) movementReference: string | null,
+    @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Ctx() ctx: HubContext,
+  ) {
+    return workflow(ctx).registerDeclaration(ctx, declarationId, movementReference, idempotencyKey);
   }
 }
