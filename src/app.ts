@@ -46,9 +46,17 @@ export async function startHub(config: Config, log: Logger = createLogger(config
   if (applied.length) log.info({ applied }, "migrations applied");
 
   const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== null });
-  const events = createHubPubSub(config.REDIS_URL);
+  const events = createHubPubSub(config.REDIS_URL, {
+    prefix: config.HUB_REDIS_PREFIX,
+    subscriptionBuffer: config.HUB_SUBSCRIPTION_BUFFER,
+    timeoutMs: config.HUB_REDIS_TIMEOUT_MS,
+    log,
+  });
   const hub = createHub(config, prisma, log, events);
   await hub.services.parties.ensureOperatorParty();
+  const stopRetention = hub.services.writes.keepIdempotencyFor(config.HUB_IDEMPOTENCY_TTL_HOURS, (err) =>
+    log.warn({ err }, "forgetting old idempotency records failed; will retry"),
+  );
 
   let demoKeys: DemoKeys | null = null;
   if (config.HUB_SEED === "demo" && (await prisma.party.count()) <= 1) {
@@ -75,6 +83,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     stop: () =>
       (stopping ??= (async () => {
         await server.stop();
+        stopRetention();
         await hub.accessLog.close();
         await events.close();
         await prisma.$disconnect();

@@ -11,6 +11,8 @@ import { DeclarationService } from "./modules/declarations/declarations.service"
 import { WorkflowService } from "./modules/workflow";
 import { NotificationService } from "./modules/notifications";
 import { WriteService } from "./modules/writes";
+import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
+import type { LoaderSources } from "./context/loaders";
 
 /** The long-lived parts of a running hub, shared by every request. */
 export interface Hub {
@@ -20,6 +22,8 @@ export interface Hub {
   events: HubPubSub;
   accessLog: AccessLogWriter;
   authenticator: Authenticator;
+  /** where each request's DataLoaders read from */
+  loaderSources: LoaderSources;
   services: {
     parties: PartyService;
     agreements: AgreementService;
@@ -42,6 +46,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
     log,
     events,
     accessLog,
+    loaderSources: { parties: (ids) => parties.repo.findParties(ids), children: new DeclarationChildrenRepository(prisma) },
     authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId()),
     services: {
       parties,

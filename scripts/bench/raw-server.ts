@@ -1,7 +1,8 @@
 // The baseline for clearanceStatus: node:http + pg, nothing else. It answers the same JSON
 // POST as the hub (`{"variables":{"tn":...}}`) with the same JSON shape, for one fixed
 // carrier, with the hub's visibility condition for a carrier reading STATUS data
-// (carrier_id = $party) and the hub's choice of row (latest filed) and open hold kinds.
+// (carrier_id = $party) and the hub's choice of row (the carrier's live declaration, else
+// its latest final one) and open hold kinds.
 // No authentication, rate limit, GraphQL, policy or access log: the floor to compare with.
 // With `prepared`, the statement is a named (prepared) one, as the hub's own lookup is:
 // PostgreSQL then plans it once per connection instead of on every call.
@@ -19,7 +20,7 @@ export const RAW_SQL = `
                WHERE h."declarationId" = d."id" AND h."status" = 'OPEN') AS "openHoldKinds"
   FROM "Declaration" d
   WHERE d."trackingNumber" = $1 AND d."carrierId" = $2::uuid
-  ORDER BY d."filedAt" DESC
+  ORDER BY (d."status" NOT IN ('DELIVERED', 'RETURNED', 'SEIZED')) DESC, d."filedAt" DESC
   LIMIT 1`;
 
 export async function startRawServer(databaseUrl: string, carrierId: string, poolSize = 10, prepared = false): Promise<RawServer> {

@@ -8,7 +8,17 @@ const schema = z.object({
   HUB_DATA_DIR: z.string().default("./.hub-data"),
   HUB_SEED: z.enum(["demo", "none"]).default("demo"),
   HUB_SEED_DECLARATIONS: z.coerce.number().int().min(0).default(3000),
-  REDIS_URL: z.string().url().optional(),
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^rediss?:\/\/[^/?#]/.test(u), "REDIS_URL must be a redis:// or rediss:// URL with a host")
+    .optional(),
+  HUB_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "HUB_REDIS_PREFIX must be 1 to 64 of A-Z, a-z, 0-9, '_', '.', '-'")
+    .default("luxor"),
+  HUB_REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(500),
+  HUB_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(100000).default(256),
   HUB_ADMIN_TOKEN: z.string().min(16, "HUB_ADMIN_TOKEN must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HUB_MAX_DEPTH: z.coerce.number().int().positive().default(10),
@@ -18,6 +28,7 @@ const schema = z.object({
   HUB_BODY_LIMIT: z.string().default("2mb"),
   HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   HUB_AGREEMENT_CACHE_MS: z.coerce.number().int().min(0).default(2000),
+  HUB_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24),
   HUB_ACCESS_LOG_FLUSH_MS: z.coerce.number().int().positive().default(500),
 });
 

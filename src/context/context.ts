@@ -1,4 +1,3 @@
-import type { PrismaClient } from "../generated/prisma/client";
 import type { Principal } from "../authz/principal";
 import { UnauthenticatedError } from "../shared/errors";
 import { RequestAuthz } from "../authz/request-authz";
@@ -9,7 +8,6 @@ import { createLoaders, type Loaders } from "./loaders";
 /** Everything one operation (HTTP request or subscription event) works with. */
 export interface HubContext {
   hub: Hub;
-  prisma: PrismaClient;
   principal: Principal | null;
   authz: RequestAuthz;
   loaders: Loaders;
@@ -21,10 +19,9 @@ export function createContext(hub: Hub, principal: Principal | null, operationNa
   const authz = new RequestAuthz(principal, (partyId, now) => hub.services.agreements.inForceFor(partyId, now));
   return {
     hub,
-    prisma: hub.prisma,
     principal,
     authz,
-    loaders: createLoaders(hub.prisma, authz),
+    loaders: createLoaders(hub.loaderSources, authz),
     log: hub.log,
     operationName,
   };

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
-import type { PrismaClient } from "../generated/prisma/client";
 import type { RequestAuthz } from "../authz/request-authz";
+import type { DeclarationChildrenRepository } from "../modules/declarations/declarations.children.repository";
+import type { Party } from "../modules/parties/parties.repository";
 
 /** Groups rows by a key, in the order of the keys asked for. */
 function groupBy<T, K extends keyof T>(rows: T[], key: K, keys: readonly T[K][]): T[][] {
@@ -18,51 +19,27 @@ function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): (T |
   return ids.map((id) => map.get(id) ?? null);
 }
 
+export interface LoaderSources {
+  parties: (ids: string[]) => Promise<Party[]>;
+  children: DeclarationChildrenRepository;
+}
+
 /**
- * Fresh per request, so nothing cached crosses viewers. Loaders fetch raw rows; what the
- * viewer may see of them is decided by the policy (row filters in services, field guards).
+ * Fresh per request, so nothing cached crosses viewers. Loaders fetch raw rows through the
+ * repositories; what the viewer may see of them is decided by the policy (row filters in
+ * services, field guards).
  */
-export function createLoaders(prisma: PrismaClient, _authz: RequestAuthz) {
-  const ids = (keys: readonly string[]) => ({ in: [...keys] });
+export function createLoaders(sources: LoaderSources, _authz: RequestAuthz) {
+  const { children } = sources;
+  const grouped = <T extends { declarationId: string }>(fetch: (ids: string[]) => Promise<T[]>) =>
+    new DataLoader(async (keys: readonly string[]) => groupBy(await fetch([...keys]), "declarationId", keys));
   return {
-    party: new DataLoader(async (keys: readonly string[]) =>
-      byId(await prisma.party.findMany({ where: { id: ids(keys) } }), keys),
-    ),
-    goodsItems: new DataLoader(async (keys: readonly string[]) =>
-      groupBy(
-        await prisma.goodsItem.findMany({ where: { declarationId: ids(keys) }, orderBy: { lineNumber: "asc" } }),
-        "declarationId",
-        keys,
-      ),
-    ),
-    holds: new DataLoader(async (keys: readonly string[]) =>
-      groupBy(await prisma.hold.findMany({ where: { declarationId: ids(keys) }, orderBy: { placedAt: "asc" } }), "declarationId", keys),
-    ),
-    riskAlerts: new DataLoader(async (keys: readonly string[]) =>
-      groupBy(
-        await prisma.riskAlert.findMany({ where: { declarationId: ids(keys) }, orderBy: { createdAt: "asc" } }),
-        "declarationId",
-        keys,
-      ),
-    ),
-    duties: new DataLoader(async (keys: readonly string[]) =>
-      groupBy(
-        await prisma.dutyAssessment.findMany({
-          // the assessment in force; superseded versions stay in the store and the audit trail
-          where: { declarationId: ids(keys), supersededAt: null },
-          orderBy: { createdAt: "asc" },
-        }),
-        "declarationId",
-        keys,
-      ),
-    ),
-    statusEvents: new DataLoader(async (keys: readonly string[]) =>
-      groupBy(
-        await prisma.statusEvent.findMany({ where: { declarationId: ids(keys) }, orderBy: { occurredAt: "asc" } }),
-        "declarationId",
-        keys,
-      ),
-    ),
+    party: new DataLoader(async (keys: readonly string[]) => byId(await sources.parties([...keys]), keys)),
+    goodsItems: grouped((ids) => children.goodsItems(ids)),
+    holds: grouped((ids) => children.holds(ids)),
+    riskAlerts: grouped((ids) => children.riskAlerts(ids)),
+    duties: grouped((ids) => children.duties(ids)),
+    statusEvents: grouped((ids) => children.statusEvents(ids)),
   };
 }
 

@@ -20,6 +20,10 @@ export class PartyRepository {
     return this.prisma.party.findUnique({ where: { id } });
   }
 
+  findParties(ids: string[]): Promise<Party[]> {
+    return this.prisma.party.findMany({ where: { id: { in: ids } } });
+  }
+
   list(filter: { kind?: PartyKind; country?: string }): Promise<Party[]> {
     return this.prisma.party.findMany({ where: filter, orderBy: [{ kind: "asc" }, { name: "asc" }], take: 1000 });
   }

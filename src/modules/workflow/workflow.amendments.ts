@@ -40,13 +40,6 @@ export class Amendments {
 
   async amend(ctx: HubContext, id: string, expectedVersion: number, input: AmendDeclarationInput, idempotencyKey?: string | null): Promise<DeclarationRow> {
     requirePrincipal(ctx);
-    const declaration = await this.support.visible(ctx, id);
-    await ctx.authz.assert("declaration:amend", { declaration });
-    const p = new Problems();
-    if (!Number.isInteger(expectedVersion) || expectedVersion < 1) p.add("expectedVersion", "must be a version, from 1");
-    const change = normalizeAmendment(p, input);
-    p.throwIfAny();
-
     const updated = await this.support.writes.run<DeclarationRow>(
       ctx,
       {
@@ -54,10 +47,16 @@ export class Amendments {
         idempotencyKey,
         request: { id, expectedVersion, input },
         keep: (row) => ({ ids: [row.id] }),
-        replay: () => this.support.visible(ctx, declaration.id),
+        replay: () => this.support.visible(ctx, id),
       },
-      (journal) =>
-        this.support.locked(journal, declaration.id, async (d) => {
+      async (journal) => {
+        const declaration = await this.support.visible(ctx, id);
+        await ctx.authz.assert("declaration:amend", { declaration });
+        const p = new Problems();
+        if (!Number.isInteger(expectedVersion) || expectedVersion < 1) p.add("expectedVersion", "must be a version, from 1");
+        const change = normalizeAmendment(p, input);
+        p.throwIfAny();
+        return this.support.locked(journal, declaration.id, async (d) => {
           const cur = d.current;
           if (cur.version !== expectedVersion) throw stale(cur, expectedVersion);
           await ctx.authz.assert("declaration:amend", { declaration: cur });
@@ -88,7 +87,8 @@ export class Amendments {
             at,
           );
           return row;
-        }),
+        });
+      },
     );
     (await ctx.authz.policy()).rememberScope(updated);
     return updated;

@@ -33,13 +33,6 @@ export class DutyAssessor {
 
   async assess(ctx: HubContext, declarationId: string, input: AssessDutiesInput, idempotencyKey?: string | null): Promise<DutyAssessmentRow[]> {
     const principal = requirePrincipal(ctx);
-    const declaration = await this.support.visible(ctx, declarationId);
-    await ctx.authz.assert("duties:assess", { declaration });
-    const p = new Problems();
-    const lines = normalizeLines(p, input);
-    const correctionReason = optionalString(p, "input.correctionReason", input?.correctionReason, MAX_TEXT) ?? null;
-    p.throwIfAny();
-
     return this.support.writes.run<DutyAssessmentRow[]>(
       ctx,
       {
@@ -52,8 +45,14 @@ export class DutyAssessor {
           return this.support.repo.findDuties((kept as { ids: string[] }).ids);
         },
       },
-      (journal) =>
-        this.support.locked(journal, declaration.id, async (d, changes) => {
+      async (journal) => {
+        const declaration = await this.support.visible(ctx, declarationId);
+        await ctx.authz.assert("duties:assess", { declaration });
+        const p = new Problems();
+        const lines = normalizeLines(p, input);
+        const correctionReason = optionalString(p, "input.correctionReason", input?.correctionReason, MAX_TEXT) ?? null;
+        p.throwIfAny();
+        return this.support.locked(journal, declaration.id, async (d, changes) => {
           await ctx.authz.assert("duties:assess", { declaration: d.current });
           const cur = d.current;
           // Checked against the row as it is now (an amendment may have changed it meanwhile).
@@ -89,7 +88,8 @@ export class DutyAssessor {
           );
           if (next) await this.support.move(d, next, assessedAt, changes, journal);
           return created;
-        }),
+        });
+      },
     );
   }
 }

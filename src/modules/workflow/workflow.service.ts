@@ -58,21 +58,6 @@ export class WorkflowService {
 
   async recordStatusEvent(ctx: HubContext, declarationId: string, input: StatusEventInput, idempotencyKey?: string | null): Promise<StatusEventRow> {
     const principal = requirePrincipal(ctx);
-    const declaration = await this.support.visible(ctx, declarationId);
-    const p = new Problems();
-    const code = oneOf(p, "input.code", input?.code, Object.values(StatusEventCode));
-    p.throwIfAny();
-    await ctx.authz.assert(`statusEvent:${code!}`, { declaration });
-    const occurredAt = input?.occurredAt instanceof Date ? input.occurredAt : new Date(NaN);
-    if (Number.isNaN(occurredAt.getTime())) p.add("input.occurredAt", "must be a date-time");
-    else if (occurredAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) p.add("input.occurredAt", "must not be in the future");
-    const place = optionalString(p, "input.place", input?.place, LIMITS.place);
-    const note = optionalString(p, "input.note", input?.note, MAX_TEXT);
-    p.throwIfAny();
-
-    const effect = EVENT_EFFECT[code!];
-    // Customs' notes are RISK data; a trade party's note is STATUS data.
-    const notes = writesRiskNotes(principal) ? { note: null, customsNote: note } : { note, customsNote: null };
     return this.support.writes.run<StatusEventRow>(
       ctx,
       {
@@ -82,8 +67,23 @@ export class WorkflowService {
         keep: (row) => ({ ids: [row.id] }),
         replay: (kept) => this.replayChild(ctx, "Status event", ids(kept)[0], (id) => this.repo.findStatusEvent(id)),
       },
-      (journal) =>
-        this.support.locked(journal, declaration.id, async (d, changes) => {
+      async (journal) => {
+        const declaration = await this.support.visible(ctx, declarationId);
+        const p = new Problems();
+        const code = oneOf(p, "input.code", input?.code, Object.values(StatusEventCode));
+        p.throwIfAny();
+        await ctx.authz.assert(`statusEvent:${code!}`, { declaration });
+        const occurredAt = input?.occurredAt instanceof Date ? input.occurredAt : new Date(NaN);
+        if (Number.isNaN(occurredAt.getTime())) p.add("input.occurredAt", "must be a date-time");
+        else if (occurredAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) p.add("input.occurredAt", "must not be in the future");
+        const place = optionalString(p, "input.place", input?.place, LIMITS.place);
+        const note = optionalString(p, "input.note", input?.note, MAX_TEXT);
+        p.throwIfAny();
+
+        const effect = EVENT_EFFECT[code!];
+        // Customs' notes are RISK data; a trade party's note is STATUS data.
+        const notes = writesRiskNotes(principal) ? { note: null, customsNote: note } : { note, customsNote: null };
+        return this.support.locked(journal, declaration.id, async (d, changes) => {
           await ctx.authz.assert(`statusEvent:${code!}`, { declaration: d.current }); // the stage may have moved on
           if (effect.moves) assertMove(d.id, d.current.status, effect.moves);
           const at = new Date();
@@ -91,7 +91,8 @@ export class WorkflowService {
           journal.record({ recordType: "StatusEvent", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
           if (effect.moves) await this.support.move(d, effect.moves, at, changes, journal);
           return row;
-        }),
+        });
+      },
     );
   }
 
@@ -99,13 +100,6 @@ export class WorkflowService {
 
   /** Customs register a filed declaration: FILED -> REGISTERED with a movement reference. */
   async registerDeclaration(ctx: HubContext, declarationId: string, movementReference?: string | null, idempotencyKey?: string | null): Promise<DeclarationRow> {
-    const declaration = await this.support.visible(ctx, declarationId);
-    await ctx.authz.assert("declaration:register", { declaration });
-    const p = new Problems();
-    const given = optionalString(p, "movementReference", movementReference, 18)?.toUpperCase();
-    if (given && !MOVEMENT_REFERENCE.test(given)) p.add("movementReference", "must be 2 digits of year, 2 letters of country and 14 letters or digits");
-    p.throwIfAny();
-    const mrn = given ?? newMovementReference(declaration.destinationCountry);
     const row = await this.support.writes.run<DeclarationRow>(
       ctx,
       {
@@ -115,8 +109,15 @@ export class WorkflowService {
         keep: (row) => ({ ids: [row.id] }),
         replay: (kept) => this.support.visible(ctx, ids(kept)[0]),
       },
-      (journal) =>
-        this.support.locked(journal, declaration.id, async (d, changes) => {
+      async (journal) => {
+        const declaration = await this.support.visible(ctx, declarationId);
+        await ctx.authz.assert("declaration:register", { declaration });
+        const p = new Problems();
+        const given = optionalString(p, "movementReference", movementReference, 18)?.toUpperCase();
+        if (given && !MOVEMENT_REFERENCE.test(given)) p.add("movementReference", "must be 2 digits of year, 2 letters of country and 14 letters or digits");
+        p.throwIfAny();
+        const mrn = given ?? newMovementReference(declaration.destinationCountry);
+        return this.support.locked(journal, declaration.id, async (d, changes) => {
           await ctx.authz.assert("declaration:register", { declaration: d.current });
           if (d.current.movementReference) {
             throw new ConflictError(`Declaration ${d.id} is registered already (${d.current.movementReference})`, { from: d.current.status, to: "REGISTERED" });
@@ -127,7 +128,8 @@ export class WorkflowService {
           if (!taken) throw new ConflictError(`Movement reference ${mrn} is in use`, { movementReference: mrn });
           journal.record({ recordType: "Declaration", recordId: d.id, declarationId: d.id, holderId: d.current.filerId, changes: { movementReference: { before: null, after: mrn } } }, at);
           return d.current;
-        }),
+        });
+      },
     );
     (await ctx.authz.policy()).rememberScope(row);
     return row;
@@ -137,15 +139,6 @@ export class WorkflowService {
 
   async raiseRiskAlert(ctx: HubContext, declarationId: string, input: RiskAlertInput, idempotencyKey?: string | null): Promise<RiskAlertRow> {
     const principal = requirePrincipal(ctx);
-    const declaration = await this.support.visible(ctx, declarationId);
-    await ctx.authz.assert("riskAlert:raise", { declaration });
-    const p = new Problems();
-    const severity = oneOf(p, "input.severity", input?.severity, Object.values(AlertSeverity));
-    const reasonCode = requiredString(p, "input.reasonCode", input?.reasonCode, 32)?.toUpperCase();
-    if (reasonCode && !REASON_CODE.test(reasonCode)) p.add("input.reasonCode", "must be 1 to 32 of A-Z, 0-9, '_' and '-'");
-    const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
-    const raisedByRule = optionalString(p, "input.raisedByRule", input?.raisedByRule, LIMITS.rule);
-    p.throwIfAny();
     return this.support.writes.run<RiskAlertRow>(
       ctx,
       {
@@ -155,8 +148,17 @@ export class WorkflowService {
         keep: (row) => ({ ids: [row.id] }),
         replay: (kept) => this.replayChild(ctx, "Risk alert", ids(kept)[0], (id) => this.repo.findAlert(id)),
       },
-      (journal) =>
-        journal.transaction(async (tx) => {
+      async (journal) => {
+        const declaration = await this.support.visible(ctx, declarationId);
+        await ctx.authz.assert("riskAlert:raise", { declaration });
+        const p = new Problems();
+        const severity = oneOf(p, "input.severity", input?.severity, Object.values(AlertSeverity));
+        const reasonCode = requiredString(p, "input.reasonCode", input?.reasonCode, 32)?.toUpperCase();
+        if (reasonCode && !REASON_CODE.test(reasonCode)) p.add("input.reasonCode", "must be 1 to 32 of A-Z, 0-9, '_' and '-'");
+        const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
+        const raisedByRule = optionalString(p, "input.raisedByRule", input?.raisedByRule, LIMITS.rule);
+        p.throwIfAny();
+        return journal.transaction(async (tx) => {
           const at = new Date();
           const row = await this.repo.createAlert(tx, {
             declarationId: declaration.id,
@@ -169,21 +171,14 @@ export class WorkflowService {
           });
           journal.record({ recordType: "RiskAlert", recordId: row.id, declarationId: declaration.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
           return row;
-        }),
+        });
+      },
     );
   }
 
   /** Customs of the destination, or the party that raised it while it may still raise alerts there. */
   async resolveRiskAlert(ctx: HubContext, alertId: string, input: ResolveRiskAlertInput, idempotencyKey?: string | null): Promise<RiskAlertRow> {
     const principal = requirePrincipal(ctx);
-    const { row: alert, declaration } = await this.support.visibleChild(ctx, "Risk alert", alertId, (id) => this.repo.findAlert(id), (a) =>
-      this.readable(ctx, "RiskAlert", a, CATEGORY_BIT.RISK),
-    );
-    await ctx.authz.assert("riskAlert:resolve", { declaration, alertAuthorId: alert.raisedById });
-    const p = new Problems();
-    const outcome = oneOf(p, "input.outcome", input?.outcome, ["CONFIRMED", "DISMISSED"] as const);
-    const note = optionalString(p, "input.note", input?.note, MAX_TEXT);
-    p.throwIfAny();
     return this.support.writes.run<RiskAlertRow>(
       ctx,
       {
@@ -193,8 +188,16 @@ export class WorkflowService {
         keep: (row) => ({ ids: [row.id] }),
         replay: (kept) => this.replayChild(ctx, "Risk alert", ids(kept)[0], (id) => this.repo.findAlert(id)),
       },
-      (journal) =>
-        journal.transaction(async (tx) => {
+      async (journal) => {
+        const { row: alert, declaration } = await this.support.visibleChild(ctx, "Risk alert", alertId, (id) => this.repo.findAlert(id), (a) =>
+          this.readable(ctx, "RiskAlert", a, CATEGORY_BIT.RISK),
+        );
+        await ctx.authz.assert("riskAlert:resolve", { declaration, alertAuthorId: alert.raisedById });
+        const p = new Problems();
+        const outcome = oneOf(p, "input.outcome", input?.outcome, ["CONFIRMED", "DISMISSED"] as const);
+        const note = optionalString(p, "input.note", input?.note, MAX_TEXT);
+        p.throwIfAny();
+        return journal.transaction(async (tx) => {
           const at = new Date();
           const resolved = await this.repo.resolveAlert(tx, alert.id, { status: outcome!, resolvedById: principal.partyId, resolutionNote: note ?? null, resolvedAt: at });
           if (!resolved) {
@@ -203,7 +206,8 @@ export class WorkflowService {
           }
           journal.record({ recordType: "RiskAlert", recordId: alert.id, declarationId: alert.declarationId, holderId: alert.raisedById, changes: changesOf(alert, resolved, ["status", "resolvedById", "resolutionNote", "resolvedAt"]) }, at);
           return resolved;
-        }),
+        });
+      },
     );
   }
 
@@ -211,14 +215,6 @@ export class WorkflowService {
 
   async placeHold(ctx: HubContext, declarationId: string, input: PlaceHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    const declaration = await this.support.visible(ctx, declarationId);
-    const p = new Problems();
-    const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
-    p.throwIfAny();
-    await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
-    const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
-    p.throwIfAny();
-
     let placed: HoldRow | undefined; // not on a replay: its event went out the first time
     const hold = await this.support.writes.run<HoldRow>(
       ctx,
@@ -229,8 +225,15 @@ export class WorkflowService {
         keep: (row) => ({ ids: [row.id] }),
         replay: (kept) => this.replayChild(ctx, "Hold", ids(kept)[0], (id) => this.repo.findHold(id)),
       },
-      (journal) =>
-        this.support.locked(journal, declaration.id, async (d, changes) => {
+      async (journal) => {
+        const declaration = await this.support.visible(ctx, declarationId);
+        const p = new Problems();
+        const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
+        p.throwIfAny();
+        await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
+        const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
+        p.throwIfAny();
+        return this.support.locked(journal, declaration.id, async (d, changes) => {
           const open = await d.openHolds();
           const next = statusAfterPlacing(d.id, d.current.status, open.map((h) => h.kind), kind!);
           const at = new Date();
@@ -238,9 +241,10 @@ export class WorkflowService {
           journal.record({ recordType: "Hold", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
           if (next) await this.support.move(d, next, at, changes, journal);
           return (placed = row);
-        }),
+        });
+      },
     );
-    if (placed) this.support.publishHold(placed.id, declaration.id);
+    if (placed) this.support.publishHold(placed.id, placed.declarationId);
     return hold;
   }
 
@@ -252,18 +256,6 @@ export class WorkflowService {
    */
   async releaseHold(ctx: HubContext, holdId: string, input: ReleaseHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.repo.findHold(id), (h) =>
-      this.readable(ctx, "Hold", h, CATEGORY_BIT.STATUS),
-    );
-    await ctx.authz.assert(`hold:release:${hold.kind}`, { declaration });
-    const p = new Problems();
-    const outcome = optionalString(p, "input.outcome", input?.outcome, MAX_TEXT);
-    const response = optionalString(p, "input.response", input?.response, MAX_TEXT);
-    if (outcome === null && (hold.kind === "DO_NOT_LOAD" || hold.kind === "HIGH_RISK_SCREENING")) {
-      p.add("input.outcome", `a ${hold.kind} hold is released only with the outcome of the screening`);
-    }
-    p.throwIfAny();
-
     return this.support.writes.run<HoldRow>(
       ctx,
       {
@@ -273,8 +265,19 @@ export class WorkflowService {
         keep: (row) => ({ ids: [row.id] }),
         replay: (kept) => this.replayChild(ctx, "Hold", ids(kept)[0], (id) => this.repo.findHold(id)),
       },
-      (journal) =>
-        this.support.locked(journal, hold.declarationId, async (d, changes) => {
+      async (journal) => {
+        const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.repo.findHold(id), (h) =>
+          this.readable(ctx, "Hold", h, CATEGORY_BIT.STATUS),
+        );
+        await ctx.authz.assert(`hold:release:${hold.kind}`, { declaration });
+        const p = new Problems();
+        const outcome = optionalString(p, "input.outcome", input?.outcome, MAX_TEXT);
+        const response = optionalString(p, "input.response", input?.response, MAX_TEXT);
+        if (outcome === null && (hold.kind === "DO_NOT_LOAD" || hold.kind === "HIGH_RISK_SCREENING")) {
+          p.add("input.outcome", `a ${hold.kind} hold is released only with the outcome of the screening`);
+        }
+        p.throwIfAny();
+        return this.support.locked(journal, hold.declarationId, async (d, changes) => {
           const at = new Date();
           const row = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: at, outcome: outcome ?? null, response: response ?? null });
           if (!row) throw new ConflictError(`Hold ${hold.id} was already released`, { from: "RELEASED", to: "RELEASED" });
@@ -284,7 +287,8 @@ export class WorkflowService {
           const next = statusAfterReleasing(d.id, d.current.status, remaining.map((h) => h.kind), hasDuties);
           if (next) await this.support.move(d, next, at, changes, journal);
           return row;
-        }),
+        });
+      },
     );
   }
 
