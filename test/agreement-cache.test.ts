@@ -17,7 +17,7 @@ describe("agreements in force, cached", () => {
     const platform = await makeParty(t, "PLATFORM", "IE", "Platform");
     const partner = await makeParty(t, "CARRIER", "NL", "Partner");
     const { declaration } = await t.hub.services.declarations.filing.fileOne(platform.principal, declarationInput() as never);
-    const other = new AgreementService(t.db.prisma, t.hub.events, 60_000); // a second instance's cache
+    const other = new AgreementService(t.db.prisma, t.hub.services.writes, t.hub.events, 60_000); // a second instance's cache
 
     const proposed = await t.hub.services.agreements.propose(createContext(t.hub, partner.principal), {
       grantorId: platform.id,
@@ -49,7 +49,7 @@ describe("agreements in force, cached", () => {
     await t.db.prisma.agreement.create({
       data: { grantorId: grantor.id, granteeId: grantee.id, proposedById: grantee.id, purpose: "p", legalBasis: "l", categories: ["STATUS"], status: "ACTIVE", validFrom: new Date(now - 1000), validTo: new Date(now + 60_000) },
     });
-    const svc = new AgreementService(t.db.prisma, t.hub.events, 60_000);
+    const svc = new AgreementService(t.db.prisma, t.hub.services.writes, t.hub.events, 60_000);
     expect(await svc.inForceFor(grantee.id, new Date(now))).toHaveLength(1);
     expect(await svc.inForceFor(grantee.id, new Date(now + 61_000))).toHaveLength(0);
     expect(await svc.inForceFor(grantee.id, new Date(now - 2000))).toHaveLength(0);

@@ -2,10 +2,12 @@ import "reflect-metadata";
 import { createTestDatabase } from "./testkit/database";
 import { createContext, type HubContext } from "../src/context/context";
 import { createLogger } from "../src/infra/logger";
-import type { Hub } from "../src/hub";
+import { createHubPubSub } from "../src/infra/pubsub";
+import { loadConfig } from "../src/config";
+import { createHub, type Hub } from "../src/hub";
 import type { Party, PrismaClient } from "../src/generated/prisma/client";
 import type { Role } from "../src/generated/prisma/enums";
-import { AgreementService } from "../src/modules/agreements";
+import type { AgreementService } from "../src/modules/agreements";
 import { effectiveStatus } from "../src/modules/agreements/agreements.types";
 import { agreementLoaders } from "../src/modules/agreements/agreements.loaders";
 import type { ProposeAgreementInput } from "../src/modules/agreements/agreements.inputs";
@@ -21,7 +23,7 @@ let hubOperator: Party;
 
 const HOUR = 3600_000;
 
-/** A real request context over a hub reduced to what agreements need. */
+/** A real request context over the hub's services. */
 function ctxFor(party: Party, role: Role = "AGENT"): HubContext {
   return createContext(hub, { partyId: party.id, partyKind: party.kind, country: party.country, role, apiKeyId: null });
 }
@@ -50,8 +52,14 @@ const code = (c: string) => ({ extensions: expect.objectContaining({ code: c }) 
 beforeAll(async () => {
   db = await createTestDatabase();
   prisma = db.prisma;
-  service = new AgreementService(prisma);
-  hub = { prisma, log: createLogger("silent"), services: { agreements: service } } as unknown as Hub;
+  // wired as src/hub.ts does; no agreement cache (tests look at the store right after changes)
+  hub = createHub(
+    loadConfig({ NODE_ENV: "test", HUB_SEED: "none", LOG_LEVEL: "silent", HUB_AGREEMENT_CACHE_MS: "0" }),
+    prisma,
+    createLogger("silent"),
+    createHubPubSub(undefined),
+  );
+  service = hub.services.agreements;
   const party = (name: string, kind: Party["kind"], country: string) =>
     prisma.party.create({ data: { name, kind, country } });
   platform = await party("Shopfront", "PLATFORM", "CN");
@@ -61,6 +69,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await hub?.accessLog.close();
+  await hub?.events.close();
   await db?.close();
 });
 
@@ -152,16 +162,18 @@ describe("agreement lifecycle", () => {
 
   it("applies a transition only from the version it was read at (compare-and-set)", async () => {
     const active = await activeAgreement();
-    const moved = await service.repository.transition({
-      id: active.id,
-      fromVersion: 1, // stale
-      fromStatus: "ACTIVE",
-      toStatus: "REVOKED",
-      action: "REVOKE",
-      actorPartyId: platform.id,
-      note: null,
-      at: new Date(),
-    });
+    const moved = await prisma.$transaction((tx) =>
+      service.repository.transition(tx, {
+        id: active.id,
+        fromVersion: 1, // stale
+        fromStatus: "ACTIVE",
+        toStatus: "REVOKED",
+        action: "REVOKE",
+        actorPartyId: platform.id,
+        note: null,
+        at: new Date(),
+      }),
+    );
     expect(moved).toBeNull();
     expect(await prisma.agreement.findUniqueOrThrow({ where: { id: active.id } })).toMatchObject({
       status: "ACTIVE",
@@ -223,6 +235,39 @@ describe("propose validation", () => {
   it("only lets a party propose an agreement it is part of, and never the OPERATOR role", async () => {
     await expect(service.propose(ctxFor(outsider), proposal())).rejects.toMatchObject(code("FORBIDDEN"));
     await expect(service.propose(ctxFor(carrier, "OPERATOR"), proposal())).rejects.toMatchObject(code("FORBIDDEN"));
+  });
+
+  it("grants only contributions the grantor holds itself, and customs decisions only to customs", async () => {
+    const paths = (e: { problems: { path: string }[] }) => e.problems.map((x) => x.path);
+    // A platform files and amends (and records some events) itself: it may let others do so;
+    // holds, duties and risk alerts it never holds, so it cannot grant them.
+    const err = await service
+      .propose(ctxFor(carrier), proposal({ contributions: ["STATUS_EVENTS", "HOLDS", "AMEND", "DUTIES", "RISK_ALERTS"] }))
+      .catch((e) => e);
+    expect(err.extensions.code).toBe("BAD_USER_INPUT");
+    expect(paths(err)).toEqual(["input.contributions[1]", "input.contributions[3]", "input.contributions[4]"]);
+    expect(err.problems[0].message).toMatch(/does not hold this right itself/);
+    await expect(
+      service.propose(ctxFor(outsider), proposal({ granteeId: outsider.id, contributions: ["AMEND", "STATUS_EVENTS"] })),
+    ).resolves.toMatchObject({ status: "PROPOSED", contributions: ["AMEND", "STATUS_EVENTS"] });
+
+    // Customs decide holds and duties themselves, but delegate those decisions to customs only.
+    const zoll = await prisma.party.create({ data: { name: "Zoll", kind: "CUSTOMS", country: "DE" } });
+    const douane = await prisma.party.create({ data: { name: "Douane", kind: "CUSTOMS", country: "FR" } });
+    const toCarrier = await service
+      .propose(ctxFor(zoll, "OFFICER"), proposal({ grantorId: zoll.id, granteeId: carrier.id, contributions: ["RISK_ALERTS", "HOLDS", "DUTIES"] }))
+      .catch((e) => e);
+    expect(toCarrier.extensions.code).toBe("BAD_USER_INPUT");
+    expect(paths(toCarrier)).toEqual(["input.contributions[1]", "input.contributions[2]"]);
+    expect(toCarrier.problems[0].message).toMatch(/delegated only to customs/);
+    await expect(
+      service.propose(ctxFor(zoll, "OFFICER"), proposal({ grantorId: zoll.id, granteeId: douane.id, contributions: ["HOLDS", "DUTIES", "RISK_ALERTS"] })),
+    ).resolves.toMatchObject({ status: "PROPOSED" });
+    // nobody but customs grants customs decisions, not even to customs
+    const fromCarrier = await service
+      .propose(ctxFor(zoll, "OFFICER"), proposal({ grantorId: carrier.id, granteeId: zoll.id, contributions: ["HOLDS"] }))
+      .catch((e) => e);
+    expect(paths(fromCarrier)).toEqual(["input.contributions[0]"]);
   });
 
   it("defaults validFrom to now and accepts contributions without categories", async () => {

@@ -5,6 +5,12 @@ import type { Party, PrismaClient } from "../src/generated/prisma/client";
 import type { Role } from "../src/generated/prisma/enums";
 import type { Principal } from "../src/authz/principal";
 import { BadUserInputError } from "../src/shared/errors";
+import { s10CheckDigit } from "../src/shared/validation";
+import { loadConfig } from "../src/config";
+import { createHub, type Hub } from "../src/hub";
+import { createContext } from "../src/context/context";
+import { createLogger } from "../src/infra/logger";
+import { createHubPubSub } from "../src/infra/pubsub";
 import { DeclarationFiling, toBulkResult } from "../src/modules/declarations/declarations.filing";
 import { DeclarationRepository } from "../src/modules/declarations/declarations.repository";
 import type { DeclarationInput, GoodsItemInput } from "../src/modules/declarations/declarations.inputs";
@@ -12,6 +18,8 @@ import type { DeclarationInput, GoodsItemInput } from "../src/modules/declaratio
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let prisma: PrismaClient;
 let filing: DeclarationFiling;
+/** the hub's services on the same database, for what the policy decides (who may file) */
+let hub: Hub;
 let platform: Party; // files most declarations
 let carrier: Party;
 let post: Party;
@@ -28,6 +36,16 @@ const as = (party: Party, role: Role = "AGENT"): Principal => ({
 let seq = 0;
 const ref = () => `LRN-${++seq}-${randomUUID().slice(0, 8)}`;
 
+/**
+ * A UPU S10 number of its own for each declaration: one parcel has one live declaration per
+ * carrier or post, so two declarations may not share a tracking number for the same carrier.
+ */
+let parcel = 20_000_000;
+function s10(): string {
+  const serial = String(++parcel);
+  return `RR${serial}${s10CheckDigit(serial)}CN`;
+}
+
 const item = (over: Partial<GoodsItemInput> = {}): GoodsItemInput => ({
   description: "Cotton T-shirt",
   quantity: 2,
@@ -42,7 +60,7 @@ const item = (over: Partial<GoodsItemInput> = {}): GoodsItemInput => ({
 function input(over: Partial<DeclarationInput> = {}): DeclarationInput {
   return {
     localReference: ref(),
-    trackingNumber: "RR123456785CN",
+    trackingNumber: s10(),
     platformId: platform.id,
     carrierId: carrier.id,
     postId: null,
@@ -90,6 +108,12 @@ beforeAll(async () => {
   db = await createTestDatabase();
   prisma = db.prisma;
   filing = new DeclarationFiling(prisma);
+  hub = createHub(
+    loadConfig({ NODE_ENV: "test", HUB_SEED: "none", LOG_LEVEL: "silent", HUB_AGREEMENT_CACHE_MS: "0" }),
+    prisma,
+    createLogger("silent"),
+    createHubPubSub(undefined),
+  );
   const party = (name: string, kind: Party["kind"], country: string) => prisma.party.create({ data: { name, kind, country } });
   platform = await party("Shopfront", "PLATFORM", "CN");
   carrier = await party("Fastwings", "CARRIER", "FR");
@@ -98,6 +122,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await hub?.accessLog.close();
+  await hub?.events.close();
   await db?.close();
 });
 
@@ -147,7 +173,7 @@ describe("fileOne", () => {
       ...first,
       currency: " eur",
       totalValue: "39.800",
-      trackingNumber: "RR 123456785 CN",
+      trackingNumber: first.trackingNumber.toLowerCase().replace(/^(..)(\d{4})/, "$1 $2 "),
       goodsItems: [item({ hsCode: "6109.10", value: "19.9" })],
     });
     expect(a.created).toBe(true);
@@ -170,7 +196,8 @@ describe("fileOne", () => {
   it("keeps references per filer: another filer may use the same localReference", async () => {
     const shared = input();
     await filing.fileOne(as(platform), shared);
-    const other = await filing.fileOne(as(carrier), { ...shared, totalValue: "1.00" });
+    // (its own tracking number: the parcel of `shared` is live for this carrier already)
+    const other = await filing.fileOne(as(carrier), { ...shared, totalValue: "1.00", trackingNumber: s10() });
     expect(other.created).toBe(true);
     expect(other.declaration.filerId).toBe(carrier.id);
   });
@@ -183,9 +210,32 @@ describe("fileOne", () => {
     expect(r.declaration).toMatchObject({ postId: post.id, platformId: null, trackingNumber: "EE473124829DE" });
   });
 
-  it("does not let the hub operator file", async () => {
-    const err = await filing.fileOne(as(operator, "OPERATOR"), input()).catch((e) => e);
-    expect(err.extensions.code).toBe("FORBIDDEN");
+  it("does not let the hub operator, nor customs, file (the policy's declaration:file)", async () => {
+    const customs = await prisma.party.create({ data: { name: "Zoll", kind: "CUSTOMS", country: "DE" } });
+    const before = await prisma.declaration.count();
+    for (const who of [as(operator, "OPERATOR"), as(customs, "OFFICER")]) {
+      const err = await hub.services.declarations.fileOne(createContext(hub, who), input()).catch((e) => e);
+      expect(err.extensions.code).toBe("FORBIDDEN");
+      const many = await hub.services.declarations.fileMany(createContext(hub, who), [input()]).catch((e) => e);
+      expect(many.extensions.code).toBe("FORBIDDEN");
+    }
+    expect(await prisma.declaration.count()).toBe(before);
+    // a trade party files through the same service
+    await expect(hub.services.declarations.fileOne(createContext(hub, as(platform)), input())).resolves.toMatchObject({ created: true });
+  });
+
+  it("refuses a tracking number live for the same carrier or post on another declaration (CONFLICT)", async () => {
+    const first = await filing.fileOne(as(platform), input());
+    const tn = first.declaration.trackingNumber;
+    const err = await filing.fileOne(as(platform), input({ trackingNumber: tn })).catch((e) => e);
+    expect(err.extensions).toMatchObject({ code: "CONFLICT", trackingNumber: tn });
+    // another filer is refused too: the parcel is bound to its carrier, not to its filer
+    const err2 = await filing.fileOne(as(post), input({ trackingNumber: tn })).catch((e) => e);
+    expect(err2.extensions).toMatchObject({ code: "CONFLICT", trackingNumber: tn });
+    // the same number for another carrier or post is another parcel's
+    const other = await prisma.party.create({ data: { name: "Slowboat", kind: "CARRIER", country: "NL" } });
+    await expect(filing.fileOne(as(platform), input({ trackingNumber: tn, carrierId: other.id }))).resolves.toMatchObject({ created: true });
+    await expect(filing.fileOne(as(post), input({ trackingNumber: tn, carrierId: null, postId: post.id }))).resolves.toMatchObject({ created: true });
   });
 });
 
@@ -304,8 +354,19 @@ describe("fileMany", () => {
     expect(bad.error).toMatchObject({ code: "BAD_USER_INPUT", path: "declarations[1].platformId" });
   });
 
+  it("a tracking number taken by an earlier input of the call for the same carrier is a CONFLICT at its index", async () => {
+    const tn = s10();
+    const outcomes = await filing.fileMany(as(platform), [input({ trackingNumber: tn }), input({ trackingNumber: tn }), input()]);
+    expect(outcomes.map((o) => [o.created, o.error?.code ?? null])).toEqual([
+      [true, null],
+      [false, "CONFLICT"],
+      [true, null],
+    ]);
+    expect(outcomes[1].error!.message).toContain(tn);
+  });
+
   it("names the list after the GraphQL argument when told", async () => {
-    const [o] = await filing.fileMany(as(platform), [input({ currency: "?" })], "inputs");
+    const [o] = await filing.fileMany(as(platform), [input({ currency: "?" })], null, "inputs");
     expect(o.error!.path).toBe("inputs[0].currency");
   });
 
@@ -380,7 +441,7 @@ describe("concurrent filing of the same reference", () => {
         declaration: { ...row, totalValue: "1", grossWeightKg: "1" },
         goodsItems: [{ description: "x", quantity: 1, netWeightKg: "1", value: "1", currency: "EUR", hsCode: "610910", originCountry: "CN" }],
       },
-    ]);
+    ], { apiKeyId: null, idempotencyKey: null });
     expect(again).toBeNull();
     expect(await countItems()).toBe(items);
   });

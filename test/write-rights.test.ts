@@ -66,11 +66,13 @@ describe("write rights: parties, keys, filing, agreements", () => {
     expect(await t.db.prisma.agreement.count()).toBe(0);
   });
 
-  it("a filing always belongs to the caller's party", async () => {
-    const res = await t.exec(customs.principal, `mutation($i: DeclarationInput!) { fileDeclaration(input: $i) { declaration { id } } }`, {
-      i: declarationInput(),
-    });
+  it("a filing always belongs to the caller's party; only the trade files", async () => {
+    const FILE = `mutation($i: DeclarationInput!) { fileDeclaration(input: $i) { declaration { id } } }`;
+    const res = await t.exec(other.principal, FILE, { i: declarationInput() });
     const row = await t.db.prisma.declaration.findUniqueOrThrow({ where: { id: res.data!.fileDeclaration.declaration.id } });
-    expect(row.filerId).toBe(customs.id);
+    expect(row.filerId).toBe(other.id);
+    // customs decide on declarations; they do not file them
+    expect(code(await t.exec(customs.principal, FILE, { i: declarationInput() }))).toBe("FORBIDDEN");
+    expect(await t.db.prisma.declaration.count({ where: { filerId: customs.id } })).toBe(0);
   });
 });

@@ -33,8 +33,11 @@ export function expectedCategories(
   if (viewer.partyKind === "CUSTOMS" && viewer.role !== "AGENT" && viewer.role !== "OPERATOR" && viewer.country === d.destinationCountry) all();
   // a carrier or post named on the declaration: STATUS, TRANSPORT
   if (carried) ["STATUS", "TRANSPORT"].forEach((c) => out.add(c as DataCategory));
-  // the platform named on the declaration, and the filer for others' data on it: STATUS
-  if (d.platformId === viewer.partyId || d.filerId === viewer.partyId) out.add("STATUS");
+  // the platform named on the declaration: STATUS, TRANSPORT, COMMERCIAL (the sale is its own,
+  // and it knows the tracking number)
+  if (d.platformId === viewer.partyId) ["STATUS", "TRANSPORT", "COMMERCIAL"].forEach((c) => out.add(c as DataCategory));
+  // the filer, for others' data on its declaration: STATUS
+  if (d.filerId === viewer.partyId) out.add("STATUS");
   for (const a of agreements) {
     if (a.granteeId !== viewer.partyId || a.grantorId !== holderId) continue;
     if (a.status !== "ACTIVE") continue;

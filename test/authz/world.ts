@@ -43,10 +43,14 @@ export async function fileFullDeclaration(
     data: { declarationId: id, raisedById: customs.id, raisedByRule: "R-17", severity: "HIGH", reasonCode: "VAL", reason: "value below market", resolutionNote: "checked", resolvedAt: now, status: "DISMISSED" },
   });
   await p.dutyAssessment.create({
-    data: { declarationId: id, assessedById: customs.id, taxType: "VAT", base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: "IOSS" },
+    // a corrected assessment (version 2), so its correctionReason is filled too
+    data: { declarationId: id, assessedById: customs.id, taxType: "VAT", base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: "IOSS", version: 2, correctionReason: "rate corrected" },
   });
   const recorder = named.carrier ?? named.post ?? filer;
-  await p.statusEvent.create({ data: { declarationId: id, recordedById: recorder.id, code: "PRESENTED_TO_CUSTOMS", occurredAt: now, place: "FRA", note: "presented at gate 2" } });
+  // every field filled (customsNote as well, though customs would write it), so a null means "denied"
+  await p.statusEvent.create({
+    data: { declarationId: id, recordedById: recorder.id, code: "PRESENTED_TO_CUSTOMS", occurredAt: now, place: "FRA", note: "presented at gate 2", customsNote: "x-ray lane" },
+  });
   return p.declaration.findUniqueOrThrow({ where: { id } });
 }
 
