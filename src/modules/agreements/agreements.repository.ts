@@ -92,8 +92,9 @@ export class AgreementRepository {
     }));
   }
 
-  findById(id: string): Promise<AgreementRow | null> {
-    return this.prisma.agreement.findUnique({ where: { id } });
+  /** Within a write, pass its `tx`: another connection may be the pool's only one (embedded). */
+  findById(id: string, tx?: Tx): Promise<AgreementRow | null> {
+    return (tx ?? this.prisma).agreement.findUnique({ where: { id } });
   }
 
   list(where: ListWhere): Promise<AgreementRow[]> {

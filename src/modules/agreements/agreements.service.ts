@@ -277,7 +277,7 @@ export class AgreementService {
         const row = await this.repo.transition(tx, { id: a.id, fromVersion: a.version, fromStatus: a.status, toStatus: to, action, actorPartyId: p.partyId, note, at });
         if (!row) {
           throw new ConflictError(`Agreement ${a.id} was changed concurrently; reload and retry`, {
-            currentVersion: (await this.repo.findById(a.id))?.version,
+            currentVersion: (await this.repo.findById(a.id, tx))?.version,
           });
         }
         journal.record({ recordType: "Agreement", recordId: a.id, holderId: a.grantorId, changes: changesOf(a, row, ["status", "version"]) }, at);

@@ -113,15 +113,27 @@ export class DeclarationFiling {
   private async withoutLiveConflicts(candidates: Candidate[]): Promise<Candidate[]> {
     const live = await this.repo.liveBindings(candidates.map((c) => c.normalized!.declaration));
     const ok: Candidate[] = [];
+    const taken: Candidate[] = [];
     for (const c of candidates) {
       const d = c.normalized!.declaration;
       const keys = [d.carrierId, d.postId].filter((x): x is string => !!x).map((p) => `${d.trackingNumber}|${p}`);
       if (keys.some((k) => live.has(k))) {
-        c.error = liveConflict(d.trackingNumber);
+        taken.push(c);
         continue;
       }
       for (const k of keys) live.add(k);
       ok.push(c);
+    }
+    // The parcel may be live because this very filing was stored since the lookup (a
+    // concurrent call with the same localReference): that is a replay, or a CONFLICT on content.
+    if (taken.length) {
+      const refs = taken.map((c) => c.normalized!.declaration.localReference);
+      const stored = new Map((await this.repo.findByLocalReferences(taken[0].normalized!.declaration.filerId, refs)).map((r) => [r.localReference, r]));
+      for (const c of taken) {
+        const row = stored.get(c.normalized!.declaration.localReference);
+        if (row) settleWithExisting(c, row);
+        else c.error = liveConflict(c.normalized!.declaration.trackingNumber);
+      }
     }
     return ok;
   }

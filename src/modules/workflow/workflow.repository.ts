@@ -142,6 +142,10 @@ export class LockedDeclaration {
     return true;
   }
 
+  async movementReferenceTaken(movementReference: string): Promise<boolean> {
+    return (await this.tx.declaration.findUnique({ where: { movementReference }, select: { id: true } })) !== null;
+  }
+
   setMovementReference(movementReference: string): Promise<DeclarationRow> {
     return this.tx.declaration.update({ where: { id: this.id }, data: { movementReference } }).then((row) => (this.current = row));
   }
@@ -167,8 +171,9 @@ export class WorkflowRepository {
     return this.prisma.hold.findUnique({ where: { id } });
   }
 
-  findAlert(id: string): Promise<RiskAlertRow | null> {
-    return this.prisma.riskAlert.findUnique({ where: { id } });
+  /** Within a write, pass its `tx`: another connection may be the pool's only one (embedded). */
+  findAlert(id: string, tx?: Tx): Promise<RiskAlertRow | null> {
+    return (tx ?? this.prisma).riskAlert.findUnique({ where: { id } });
   }
 
   findStatusEvent(id: string): Promise<StatusEventRow | null> {

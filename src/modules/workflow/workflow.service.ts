@@ -124,8 +124,8 @@ export class WorkflowService {
           }
           const at = new Date();
           await this.support.move(d, "REGISTERED", at, changes, journal);
-          const taken = await d.setMovementReference(mrn).catch(() => null);
-          if (!taken) throw new ConflictError(`Movement reference ${mrn} is in use`, { movementReference: mrn });
+          if (await d.movementReferenceTaken(mrn)) throw new ConflictError(`Movement reference ${mrn} is in use`, { movementReference: mrn });
+          await d.setMovementReference(mrn);
           journal.record({ recordType: "Declaration", recordId: d.id, declarationId: d.id, holderId: d.current.filerId, changes: { movementReference: { before: null, after: mrn } } }, at);
           return d.current;
         });
@@ -201,7 +201,7 @@ export class WorkflowService {
           const at = new Date();
           const resolved = await this.repo.resolveAlert(tx, alert.id, { status: outcome!, resolvedById: principal.partyId, resolutionNote: note ?? null, resolvedAt: at });
           if (!resolved) {
-            const now = await this.repo.findAlert(alert.id);
+            const now = await this.repo.findAlert(alert.id, tx);
             throw new ConflictError(`Risk alert ${alert.id} was already resolved (${now?.status})`, { from: now?.status, to: outcome });
           }
           journal.record({ recordType: "RiskAlert", recordId: alert.id, declarationId: alert.declarationId, holderId: alert.raisedById, changes: changesOf(alert, resolved, ["status", "resolvedById", "resolutionNote", "resolvedAt"]) }, at);
