@@ -44,7 +44,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const httpServer = http.createServer((req, res) => (graphql && isGraphqlPath(req.url, "/graphql") ? graphql(req, res) : app(req, res)));
   const armor = createArmor(config);
   const protection = armor.protect();
-  const rateLimit = new RateLimit(config);
+  const rateLimit = new RateLimit(config, log);
   const formatError = createErrorFormatter(log, config.isDevelopment);
 
   // graphql-ws sends GraphQLErrors as they are: give them the same codes as over HTTP.
@@ -133,7 +133,8 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
   app.get("/readyz", async (_req, res) => {
     const ok = await ready().catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not ready" });
+    // Redis is reported, not required: without it this instance still serves (see README).
+    res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not ready", redis: hub.events.redisState() });
   });
   graphql = graphqlHttpHandler(apollo, {
     bodyLimit: config.HUB_BODY_LIMIT,
