@@ -87,6 +87,18 @@ export function assertMove(declarationId: string, from: DeclarationStatus, to: D
   if (!canMove(from, to)) throw illegalTransition(declarationId, from, to);
 }
 
+/**
+ * A move made by a status event. The ways out of a hold status that lead back to where the
+ * hold interrupted (HELD -> ARRIVED or DUTIES_ASSESSED, a referral -> CLEARED_TO_LOAD) belong
+ * to releaseHold alone: an event must never lift a customs hold.
+ */
+export function assertEventMove(declarationId: string, from: DeclarationStatus, to: DeclarationStatus): void {
+  if (HOLD_STATUSES.has(from) && !FINAL_STATUSES.has(to)) {
+    throw illegalTransition(declarationId, from, to, "a customs hold is open; only releasing it (releaseHold) leaves this status");
+  }
+  assertMove(declarationId, from, to);
+}
+
 /** The status while these holds are open (the most severe), or null when none is open. */
 export function statusWithOpenHolds(kinds: Iterable<HoldKind>): DeclarationStatus | null {
   const statuses = new Set([...kinds].map((k) => HOLD_STATUS[k]));

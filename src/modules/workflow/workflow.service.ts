@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from "../../shared/errors";
 import { oneOf, optionalString, Problems, requiredString } from "../../shared/validation";
 import { changesOf, type Kept, type WriteService } from "../writes";
 import type { PlaceHoldInput, ReleaseHoldInput, ResolveRiskAlertInput, RiskAlertInput, StatusEventInput } from "./workflow.inputs";
-import { EVENT_EFFECT, StatusEventCode, assertMove, statusAfterPlacing, statusAfterReleasing } from "./workflow.lifecycle";
+import { EVENT_EFFECT, StatusEventCode, assertEventMove, statusAfterPlacing, statusAfterReleasing } from "./workflow.lifecycle";
 import type { DeclarationRow, HoldRow, RiskAlertRow, StatusEventRow } from "./workflow.repository";
 import { WorkflowSupport } from "./workflow.support";
 import { DutyAssessor } from "./workflow.duties";
@@ -85,7 +85,7 @@ export class WorkflowService {
         const notes = writesRiskNotes(principal) ? { note: null, customsNote: note } : { note, customsNote: null };
         return this.support.locked(journal, declaration.id, async (d, changes) => {
           await ctx.authz.assert(`statusEvent:${code!}`, { declaration: d.current }); // the stage may have moved on
-          if (effect.moves) assertMove(d.id, d.current.status, effect.moves);
+          if (effect.moves) assertEventMove(d.id, d.current.status, effect.moves);
           const at = new Date();
           const row = await d.addStatusEvent({ recordedById: principal.partyId, code: code!, occurredAt, place, ...notes, createdAt: at });
           journal.record({ recordType: "StatusEvent", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);

@@ -23,6 +23,14 @@ export interface AuditRow {
   at: Date;
 }
 
+/** A change others may hear about, appended to the outbox (HubEvent) with the write. */
+export interface OutboxEvent {
+  type: string;
+  declarationId: string | null;
+  payload: Record<string, unknown>;
+  at: Date;
+}
+
 export interface NewIdempotencyRecord {
   partyId: string;
   key: string;
@@ -61,6 +69,27 @@ export class WritesRepository {
     if (!rows.length) return;
     await tx.writeAuditEntry.createMany({
       data: rows.map((r) => ({ ...r, changes: r.changes as unknown as Prisma.InputJsonValue })),
+    });
+  }
+
+  /**
+   * Appends events with the next sequence numbers. The counter's row lock is held until
+   * the transaction commits, so numbers are gap-free and committed in order: a reader that
+   * has seen N has seen everything up to N.
+   */
+  async appendEvents(tx: Tx, events: OutboxEvent[]): Promise<void> {
+    if (!events.length) return;
+    const [{ last }] = await tx.$queryRaw<{ last: bigint }[]>`
+      UPDATE "HubEventCounter" SET "last" = "last" + ${events.length} WHERE "id" = 1 RETURNING "last"`;
+    const first = BigInt(last) - BigInt(events.length) + 1n;
+    await tx.hubEvent.createMany({
+      data: events.map((e, i) => ({
+        seq: first + BigInt(i),
+        type: e.type,
+        declarationId: e.declarationId,
+        payload: e.payload as Prisma.InputJsonValue,
+        at: e.at,
+      })),
     });
   }
 

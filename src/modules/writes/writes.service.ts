@@ -3,7 +3,7 @@ import type { Prisma, PrismaClient } from "../../generated/prisma/client";
 import { requirePrincipal, type HubContext } from "../../context/context";
 import type { Principal } from "../../authz/principal";
 import { BadUserInputError, ConflictError } from "../../shared/errors";
-import { isUniqueViolation, WritesRepository, type AuditRow, type FieldChange, type Tx } from "./writes.repository";
+import { isUniqueViolation, WritesRepository, type AuditRow, type FieldChange, type OutboxEvent, type Tx } from "./writes.repository";
 
 export type { Tx, FieldChange };
 
@@ -40,13 +40,20 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
  */
 export class WriteJournal<T> {
   private readonly entries: AuditRow[] = [];
+  private readonly events: OutboxEvent[] = [];
 
   constructor(
     private readonly repo: WritesRepository,
     readonly actor: Principal,
     private readonly spec: WriteSpec<T>,
     private readonly idempotency: { key: string; requestHash: string } | null,
+    private readonly committed: () => void = () => {},
   ) {}
+
+  /** An event for subscribers and partners, stored in the outbox with the write. */
+  emit(type: string, declarationId: string | null, payload: Record<string, unknown>, at = new Date()): void {
+    this.events.push({ type, declarationId, payload, at });
+  }
 
   record(note: AuditNote, at = new Date()): void {
     this.entries.push({
@@ -64,13 +71,20 @@ export class WriteJournal<T> {
   }
 
   /** Runs `work` in a transaction that also stores the journal. */
-  transaction(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.repo.transaction(work, (tx, result) => this.seal(tx, result));
+  async transaction(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.repo.transaction(work, (tx, result) => this.seal(tx, result));
+    if (this.hadEvents) this.committed(); // wake the event feeds: there is something new
+    return result;
   }
+
+  private hadEvents = false;
 
   /** Writes within `tx` what was recorded so far, and the idempotency record of `result`. */
   async seal(tx: Tx, result: T): Promise<void> {
     await this.repo.insertAudit(tx, this.entries.splice(0));
+    const events = this.events.splice(0);
+    this.hadEvents = events.length > 0;
+    await this.repo.appendEvents(tx, events);
     if (this.idempotency) {
       await this.repo.insertIdempotency(tx, {
         partyId: this.actor.partyId,
@@ -107,7 +121,11 @@ export class WriteJournal<T> {
 export class WriteService {
   readonly repo: WritesRepository;
 
-  constructor(prisma: PrismaClient) {
+  /** `eventsCommitted` is called after a transaction that appended events commits. */
+  constructor(
+    prisma: PrismaClient,
+    private readonly eventsCommitted: () => void = () => {},
+  ) {
     this.repo = new WritesRepository(prisma);
   }
 
@@ -126,7 +144,7 @@ export class WriteService {
   async run<T>(ctx: HubContext, spec: WriteSpec<T>, work: (journal: WriteJournal<T>) => Promise<T>): Promise<T> {
     const actor = requirePrincipal(ctx);
     const key = spec.idempotencyKey ?? null;
-    if (key === null) return work(new WriteJournal(this.repo, actor, spec, null));
+    if (key === null) return work(new WriteJournal(this.repo, actor, spec, null, this.eventsCommitted));
     if (typeof key !== "string" || !KEY_FORMAT.test(key)) {
       throw BadUserInputError.at("idempotencyKey", "must be 1 to 200 printable ASCII characters without spaces");
     }
@@ -134,7 +152,7 @@ export class WriteService {
     const earlier = await this.replayed(actor, key, requestHash, spec);
     if (earlier) return earlier.value;
     try {
-      return await work(new WriteJournal(this.repo, actor, spec, { key, requestHash }));
+      return await work(new WriteJournal(this.repo, actor, spec, { key, requestHash }, this.eventsCommitted));
     } catch (err) {
       // The same key committed concurrently: this attempt rolled back; answer as a replay.
       if (isUniqueViolation(err)) {
