@@ -54,8 +54,16 @@ export async function startHub(config: Config, log: Logger = createLogger(config
   });
   const hub = createHub(config, prisma, log, events);
   await hub.services.parties.ensureOperatorParty();
-  const stopRetention = hub.services.writes.keepIdempotencyFor(config.HUB_IDEMPOTENCY_TTL_HOURS, (err) =>
-    log.warn({ err }, "forgetting old idempotency records failed; will retry"),
+  // Retention, hourly in the background: idempotency keys, then events.
+  const stopRetention = everyHour(() =>
+    hub.services.writes
+      .forgetIdempotencyOlderThan(config.HUB_IDEMPOTENCY_TTL_HOURS)
+      .catch((err: unknown) => log.warn({ err }, "forgetting old idempotency records failed; will retry")),
+  );
+  const stopEventRetention = everyHour(() =>
+    hub.feed.repo
+      .forgetBefore(new Date(Date.now() - config.HUB_EVENT_RETENTION_DAYS * 86_400_000))
+      .catch((err: unknown) => log.warn({ err }, "forgetting old events failed; will retry")),
   );
 
   let demoKeys: DemoKeys | null = null;
@@ -84,10 +92,20 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       (stopping ??= (async () => {
         await server.stop();
         stopRetention();
+        stopEventRetention();
+        hub.feed.stop();
         await hub.accessLog.close();
         await events.close();
         await prisma.$disconnect();
         await embedded?.stop();
       })()),
   };
+}
+
+/** Runs `task` now and every hour, in the background; returns the stop function. */
+function everyHour(task: () => unknown): () => void {
+  const timer = setInterval(task, 3_600_000);
+  timer.unref();
+  void task();
+  return () => clearInterval(timer);
 }

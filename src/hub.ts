@@ -1,7 +1,9 @@
 import type { Config } from "./config";
 import type { PrismaClient } from "./generated/prisma/client";
 import type { Logger } from "./infra/logger";
-import type { HubPubSub } from "./infra/pubsub";
+import { TOPICS, type HubPubSub } from "./infra/pubsub";
+import { EventFeed } from "./modules/events/event-feed";
+import { EventsRepository } from "./modules/events/events.repository";
 import { Authenticator } from "./authn/authenticate";
 import { AccessLogWriter } from "./modules/audit/access-log.writer";
 import { AuditService } from "./modules/audit/audit.service";
@@ -21,6 +23,8 @@ export interface Hub {
   log: Logger;
   events: HubPubSub;
   accessLog: AccessLogWriter;
+  /** this instance's reader of the outbox, for subscriptions */
+  feed: EventFeed;
   authenticator: Authenticator;
   /** where each request's DataLoaders read from */
   loaderSources: LoaderSources;
@@ -38,13 +42,16 @@ export interface Hub {
 /** Wires the services once; call ensureReady() before serving. */
 export function createHub(config: Config, prisma: PrismaClient, log: Logger, events: HubPubSub): Hub {
   const accessLog = new AccessLogWriter(prisma, log, config.HUB_ACCESS_LOG_FLUSH_MS);
-  const writes = new WriteService(prisma);
+  // After a write commits outbox events, every instance's feed is woken to read them.
+  const writes = new WriteService(prisma, () => events.pubsub.publish(TOPICS.EVENTS_APPENDED, {}));
+  const feed = new EventFeed(new EventsRepository(prisma), events, log, config.HUB_EVENT_POLL_MS);
   const parties = new PartyService(prisma, config, writes);
   return {
     config,
     prisma,
     log,
     events,
+    feed,
     accessLog,
     loaderSources: { parties: (ids) => parties.repo.findParties(ids), children: new DeclarationChildrenRepository(prisma) },
     authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId()),
@@ -53,9 +60,9 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
       agreements: new AgreementService(prisma, writes, events, config.HUB_AGREEMENT_CACHE_MS),
       declarations: new DeclarationService(prisma, writes),
       audit: new AuditService(prisma, writes),
-      workflow: new WorkflowService(prisma, writes, events),
+      workflow: new WorkflowService(prisma, writes),
       writes,
-      notifications: new NotificationService(prisma, events),
+      notifications: new NotificationService(feed),
     },
   };
 }

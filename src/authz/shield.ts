@@ -85,6 +85,9 @@ const ruleTree = {
   AgreementEvent: allow,
   AccessLogEntry: allow,
   WriteAuditEntry: allow,
+  // delivered only to parties that may read the STATUS they are about (NotificationService)
+  HoldPlacedEvent: allow,
+  DeclarationStatusChangedEvent: allow,
   ChangedField: allow,
   FieldCategory: allow,
   FilingResult: allow,

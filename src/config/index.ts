@@ -28,6 +28,8 @@ const schema = z.object({
   HUB_BODY_LIMIT: z.string().default("2mb"),
   HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   HUB_AGREEMENT_CACHE_MS: z.coerce.number().int().min(0).default(2000),
+  HUB_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  HUB_EVENT_POLL_MS: z.coerce.number().int().min(50).max(60000).default(1000),
   HUB_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24),
   HUB_ACCESS_LOG_FLUSH_MS: z.coerce.number().int().positive().default(500),
 });

@@ -9,12 +9,15 @@ export interface HubEvents {
   HOLD_PLACED: [{ holdId: string; declarationId: string }];
   DECLARATION_STATUS_CHANGED: [{ declarationId: string; status: string; previousStatus: string }];
   AGREEMENTS_CHANGED: [{ partyIds: string[] }];
+  /** a write committed outbox events: event feeds read them from the database */
+  EVENTS_APPENDED: [Record<string, never>];
 }
 
 export const TOPICS = {
   HOLD_PLACED: "HOLD_PLACED",
   DECLARATION_STATUS_CHANGED: "DECLARATION_STATUS_CHANGED",
   AGREEMENTS_CHANGED: "AGREEMENTS_CHANGED",
+  EVENTS_APPENDED: "EVENTS_APPENDED",
 } as const;
 
 type Topic = keyof HubEvents & string;

@@ -1,56 +1,11 @@
 /** Subscriptions over graphql-ws: authorized when subscribing and again for every event. */
-import WebSocket from "ws";
-import { createClient, type Client } from "graphql-ws";
+import type { Client } from "graphql-ws";
+import { subscribe, wsClient } from "../testkit/ws";
 import type { Declaration } from "../../src/generated/prisma/client";
 import { createContext } from "../../src/context/context";
 import { declarationInput, makeAgreement, makeParty, startTestHub, type TestHub, type TestParty } from "../testkit/hub";
 
-function wsClient(t: TestHub, key: string | null): Client {
-  return createClient({
-    url: t.server!.url.replace("http", "ws"),
-    webSocketImpl: WebSocket,
-    connectionParams: key ? { authorization: `Bearer ${key}` } : {},
-    retryAttempts: 0,
-    lazy: true,
-  });
-}
-
-/** Collects events of one subscription; `next()` waits for the next one or times out. */
-function subscribe(client: Client, query: string, variables: Record<string, unknown> = {}) {
-  const events: any[] = [];
-  const errors: any[] = [];
-  let wake: (() => void) | undefined;
-  const dispose = client.subscribe(
-    { query, variables },
-    {
-      next: (v) => {
-        events.push(v);
-        wake?.();
-      },
-      error: (e) => {
-        errors.push(e);
-        wake?.();
-      },
-      complete: () => wake?.(),
-    },
-  );
-  return {
-    events,
-    errors,
-    dispose,
-    async waitFor(n: number, ms = 3000) {
-      const until = Date.now() + ms;
-      while (events.length + errors.length < n && Date.now() < until) {
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 50);
-        });
-      }
-    },
-  };
-}
-
-const HOLDS = `subscription($id: ID) { holdPlaced(declarationId: $id) { id kind reason } }`;
+const HOLDS = `subscription($id: ID) { holdPlaced(declarationId: $id) { eventId declarationId kind hold { id kind reason } } }`;
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 describe("subscriptions", () => {
@@ -88,8 +43,8 @@ describe("subscriptions", () => {
     await sub.waitFor(1);
     await settle();
     expect(sub.events).toHaveLength(1);
-    expect(sub.events[0].data.holdPlaced).toMatchObject({ kind: "RFI", reason: null });
-    expect(sub.events[0].errors[0].extensions.code).toBe("FORBIDDEN");
+    expect(sub.events[0].data.holdPlaced).toMatchObject({ declarationId: mine.id, kind: "RFI", hold: { kind: "RFI", reason: null } });
+    expect(sub.events[0].errors[0]).toMatchObject({ path: ["holdPlaced", "hold", "reason"], extensions: { code: "FORBIDDEN" } });
     sub.dispose();
   });
 
@@ -110,26 +65,28 @@ describe("subscriptions", () => {
   it("a revoked agreement stops the events it allowed", async () => {
     const agreement = await makeAgreement(t, otherPlatform, partner, { categories: ["STATUS"] });
     const fresh = (await t.hub.services.declarations.filing.fileOne(otherPlatform.principal, declarationInput() as never)).declaration;
-    const sub = subscribe(client(partner.key), `subscription { declarationStatusChanged { id status } }`);
-    const control = subscribe(client(otherPlatform.key), `subscription($id: ID) { declarationStatusChanged(declarationId: $id) { status } }`, { id: fresh.id });
+    const sub = subscribe(client(partner.key), `subscription { declarationStatusChanged { declarationId fromStatus toStatus declaration { status } } }`);
+    const control = subscribe(client(otherPlatform.key), `subscription($id: ID) { declarationStatusChanged(declarationId: $id) { toStatus } }`, { id: fresh.id });
     await settle();
     await placeHold(fresh, "second");
     await sub.waitFor(1);
-    expect(sub.events.map((e) => e.data.declarationStatusChanged)).toEqual([{ id: fresh.id, status: "RFI" }]);
+    expect(sub.events.map((e) => e.data.declarationStatusChanged)).toEqual([
+      { declarationId: fresh.id, fromStatus: "FILED", toStatus: "RFI", declaration: { status: "RFI" } },
+    ]);
     await t.db.prisma.agreement.update({ where: { id: agreement.id }, data: { status: "REVOKED" } });
     const hold = await t.db.prisma.hold.findFirstOrThrow({ where: { declarationId: fresh.id, status: "OPEN" } });
     await t.hub.services.workflow.releaseHold(createContext(t.hub, customs.principal), hold.id, { outcome: "ok" } as never);
     await control.waitFor(2);
     await settle();
     // the filer still hears of the release; the partner, whose agreement is revoked, does not
-    expect(control.events.map((e) => e.data.declarationStatusChanged.status)).toEqual(["RFI", "CLEARED_TO_LOAD"]);
+    expect(control.events.map((e) => e.data.declarationStatusChanged.toStatus)).toEqual(["RFI", "CLEARED_TO_LOAD"]);
     expect(sub.events).toHaveLength(1);
     sub.dispose();
     control.dispose();
   });
 
   it("applies the HTTP limits over WebSocket too", async () => {
-    const deep = `subscription { holdPlaced { ${"id ".repeat(3)} ${"a: id ".repeat(1)} ${Array.from({ length: 40 }, (_, i) => `x${i}: id`).join(" ")} } }`;
+    const deep = `subscription { holdPlaced { ${"eventId ".repeat(3)} ${"a: eventId ".repeat(1)} ${Array.from({ length: 40 }, (_, i) => `x${i}: eventId`).join(" ")} } }`;
     const sub = subscribe(client(platform.key), deep);
     await sub.waitFor(1);
     expect(JSON.stringify(sub.errors[0] ?? sub.events[0])).toContain("QUERY_TOO_COMPLEX");

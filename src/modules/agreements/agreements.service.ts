@@ -173,6 +173,7 @@ export class AgreementService {
         validTo,
       }, now);
           journal.record({ recordType: "Agreement", recordId: row.id, holderId: row.grantorId, changes: changesOf(null, row) }, now);
+          journal.emit("AGREEMENT_CHANGED", null, { agreementId: row.id, status: row.status, grantorId: row.grantorId, granteeId: row.granteeId }, now);
           return row;
         }),
     );
@@ -281,6 +282,7 @@ export class AgreementService {
           });
         }
         journal.record({ recordType: "Agreement", recordId: a.id, holderId: a.grantorId, changes: changesOf(a, row, ["status", "version"]) }, at);
+        journal.emit("AGREEMENT_CHANGED", null, { agreementId: a.id, status: row.status, grantorId: a.grantorId, granteeId: a.granteeId }, at);
         return row;
       }),
     );

@@ -1,81 +1,142 @@
-import type { Declaration as DeclarationRow, Hold as HoldRow, PrismaClient } from "../../generated/prisma/client";
 import { CATEGORY_BIT } from "../../authz/categories";
+import type { Policy } from "../../authz/policy";
 import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
-import { TOPICS, type EventStream, type HubPubSub } from "../../infra/pubsub";
-import { HubError, ServiceUnavailableError } from "../../shared/errors";
-import { isUuid } from "../../shared/validation";
-import { NotificationRepository } from "./notifications.repository";
+import { EventStream } from "../../infra/pubsub";
+import { BadUserInputError, HubError, ServiceUnavailableError } from "../../shared/errors";
+import type { EventFeed, FeedEvent } from "../events/event-feed";
 
 /** Events handled together when a subscriber has several waiting: three statements per batch, not per event. */
 const BATCH = 100;
 
+/** The outbox events each subscription delivers. */
+export const SUBSCRIBED_TYPES = { holdPlaced: ["HOLD_PLACED"], declarationStatusChanged: ["STATUS_CHANGED"] } as const;
+
 /**
- * Subscriptions are authorized twice: when subscribing (the caller must see the
- * declaration it names) and again for every event, against the policy as it is at that
- * moment, so a suspended, revoked or expired agreement stops the events it allowed.
+ * Subscriptions over the outbox (src/modules/events): each takes an optional `after` (the
+ * last event id it saw) and first receives what it missed from the stored events, then
+ * live ones, without gaps or duplicates; an `after` older than the events kept is a clear
+ * error, never a silent gap.
+ *
+ * Authorized when subscribing (the caller must see the declaration it names) and for every
+ * event: whether a party may see an event is decided once per event and (party, role), from
+ * the same policy engine as queries with the party's agreements in force now, whatever the
+ * number of its sockets; a suspended, revoked or expired agreement stops the events it
+ * allowed. A hold is seen by who may read its STATUS (its holder is the customs that
+ * placed it); a status change by who may read the declaration's STATUS.
  *
  * Each subscription buffers at most HUB_SUBSCRIPTION_BUFFER events it has not handled yet;
- * one that falls further behind (a client that stopped reading, or reads slower than events
- * come) is ended with RATE_LIMITED and the advice to subscribe again. Nobody else waits.
+ * one that falls further behind is ended with RATE_LIMITED and resumes with `after`.
  */
 export class NotificationService {
-  private readonly repo: NotificationRepository;
+  constructor(private readonly feed: EventFeed) {}
 
-  constructor(
-    prisma: PrismaClient,
-    private readonly events: HubPubSub,
-  ) {
-    this.repo = new NotificationRepository(prisma);
-  }
-
-  /** The declarations among `ids` the viewer may see now (the policy reloaded), by id. */
-  private async visibleNow(ctx: HubContext, ids: string[]): Promise<Map<string, DeclarationRow>> {
-    ctx.authz.invalidate(); // fresh agreements for each batch of events
-    const policy = await ctx.authz.policy();
-    const rows = await this.repo.declarations(policy.declarationWhere(), [...new Set(ids.filter(isUuid))]);
-    for (const row of rows) policy.rememberScope(row); // as DeclarationService.get: the policy sees every row it lets out
-    return new Map(rows.map((r) => [r.id, r]));
-  }
-
-  async holdPlaced(ctx: HubContext, declarationId: string | undefined): Promise<AsyncIterable<HoldRow>> {
+  async subscribe(ctx: HubContext, types: readonly string[], declarationId: string | undefined, after: string | undefined): Promise<AsyncIterable<FeedEvent>> {
     requirePrincipal(ctx);
     if (declarationId) await ctx.hub.services.declarations.get(ctx, declarationId); // NOT_FOUND at subscribe time
-    const source = this.subscribe(ctx, TOPICS.HOLD_PLACED);
-    return inBatches(source, guarded(ctx, async (batch) => {
-      const events = batch.filter((e) => !declarationId || e.declarationId === declarationId);
-      if (!events.length) return [];
-      const declarations = await this.visibleNow(ctx, events.map((e) => e.declarationId));
-      const seen = events.filter((e) => declarations.has(e.declarationId) && isUuid(e.holdId));
-      if (!seen.length) return [];
-      const holds = new Map((await this.repo.holds(seen.map((e) => e.holdId))).map((h) => [h.id, h]));
-      // the hold's existence and kind are STATUS data of the customs that placed it
-      return seen.flatMap((e) => {
-        const hold = holds.get(e.holdId);
-        return hold && hold.declarationId === e.declarationId && ctx.authz.readableMask("Hold", hold) & CATEGORY_BIT.STATUS ? [hold] : [];
-      });
-    }));
+    const from = await this.checkedAfter(ctx, after);
+    await this.feed.start();
+    const wanted = (e: FeedEvent) => types.includes(e.type) && (!declarationId || e.declarationId === declarationId);
+    const live = new EventStream<FeedEvent>(ctx.hub.config.HUB_SUBSCRIPTION_BUFFER, "error", () => stop(), () => {});
+    const stop = this.feed.listen((e) => wanted(e) && live.push(e));
+    const until = this.feed.seen; // stored events up to here, live ones after
+    const backlog = from === null ? emptyBacklog() : this.backlog(from, until, declarationId, wanted);
+    let last = from ?? until;
+    const fresh = (e: FeedEvent) => {
+      if (e.seq <= last) return false;
+      last = e.seq;
+      return true;
+    };
+    return inBatches(concat(backlog, live), guarded(ctx, async (batch) => this.visible(ctx, batch.filter(fresh))));
   }
 
-  async declarationStatusChanged(ctx: HubContext, declarationId: string | undefined): Promise<AsyncIterable<DeclarationRow>> {
-    requirePrincipal(ctx);
-    if (declarationId) await ctx.hub.services.declarations.get(ctx, declarationId);
-    const source = this.subscribe(ctx, TOPICS.DECLARATION_STATUS_CHANGED);
-    return inBatches(source, guarded(ctx, async (batch) => {
-      const events = batch.filter((e) => !declarationId || e.declarationId === declarationId);
-      if (!events.length) return [];
-      const declarations = await this.visibleNow(ctx, events.map((e) => e.declarationId));
-      return events.flatMap((e) => {
-        const declaration = declarations.get(e.declarationId);
-        return declaration && ctx.authz.readableMask("Declaration", declaration) & CATEGORY_BIT.STATUS ? [declaration] : [];
-      });
-    }));
+  /** What of `events` the subscriber's party may see now. */
+  private async visible(ctx: HubContext, events: FeedEvent[]): Promise<FeedEvent[]> {
+    if (!events.length) return [];
+    ctx.authz.invalidate(); // the agreements in force now (cached per party, flushed on every change)
+    const policy = await ctx.authz.policy();
+    const who = `${policy.principal.partyId}|${policy.principal.role}`;
+    return events.filter((e) => {
+      let ok = e.decisions.get(who);
+      if (ok === undefined) {
+        ok = mayHear(policy, e);
+        e.decisions.set(who, ok);
+      }
+      if (ok && e.declaration) policy.rememberScope(e.declaration); // its fields are judged by the same policy
+      return ok;
+    });
   }
 
-  /** Events of `topic` for this subscriber; a failure to handle them ends it with SERVICE_UNAVAILABLE (logged), never a driver message. */
-  private subscribe<K extends typeof TOPICS.HOLD_PLACED | typeof TOPICS.DECLARATION_STATUS_CHANGED>(ctx: HubContext, topic: K) {
-    return this.events.pubsub.subscribe(topic, { buffer: ctx.hub.config.HUB_SUBSCRIPTION_BUFFER, overflow: "error" });
+  /** The stored events after `from` up to `until`, page by page. */
+  private async *backlog(from: bigint, until: bigint, declarationId: string | undefined, wanted: (e: FeedEvent) => boolean): AsyncGenerator<FeedEvent> {
+    let cursor = from;
+    while (cursor < until) {
+      const page = await this.feed.page(cursor, until, declarationId);
+      if (!page.length) return;
+      for (const e of page) if (wanted(e)) yield e;
+      cursor = page[page.length - 1].seq;
+    }
   }
+
+  /** `after` as a sequence number; BAD_USER_INPUT when malformed, in the future, or no longer kept. */
+  private async checkedAfter(ctx: HubContext, after: string | undefined): Promise<bigint | null> {
+    if (after == null) return null;
+    if (!/^\d{1,19}$/.test(after)) throw BadUserInputError.at("after", "must be an event id (eventId of an event you received)");
+    const seq = BigInt(after);
+    const [latest, oldest] = await Promise.all([this.feed.repo.latestSeq(), this.feed.repo.oldestSeq()]);
+    if (seq > latest) throw BadUserInputError.at("after", `no event ${seq} exists yet (the latest is ${latest})`);
+    const firstKept = oldest ?? latest + 1n;
+    if (seq < firstKept - 1n) {
+      throw BadUserInputError.at(
+        "after",
+        `events after ${seq} are no longer kept (retention ${ctx.hub.config.HUB_EVENT_RETENTION_DAYS} days; the oldest kept is ${firstKept}): ` +
+          "subscribe without after and reload the current state",
+      );
+    }
+    return seq;
+  }
+}
+
+/** The policy's answer for one event: may the party read its STATUS? */
+function mayHear(policy: Policy, e: FeedEvent): boolean {
+  const d = e.declaration;
+  if (!d) return false;
+  const holder = e.type.startsWith("HOLD_") ? e.hold?.placedById : d.filerId;
+  if (!holder) return false;
+  return (policy.decide(holder, d).mask & CATEGORY_BIT.STATUS) !== 0;
+}
+
+async function* emptyBacklog(): AsyncGenerator<FeedEvent> {}
+
+/**
+ * The backlog, then the live stream, as one EventStream-like source for inBatches: while
+ * the backlog lasts, live events wait in their bounded buffer.
+ */
+function concat(backlog: AsyncGenerator<FeedEvent>, live: EventStream<FeedEvent>): BatchSource<FeedEvent> {
+  let backlogDone = false;
+  return {
+    async next() {
+      if (!backlogDone) {
+        const r = await backlog.next();
+        if (!r.done) return r;
+        backlogDone = true;
+      }
+      return live.next();
+    },
+    takeBuffered(max: number) {
+      return backlogDone ? live.takeBuffered(max) : [];
+    },
+    async return() {
+      await backlog.return(undefined);
+      return live.return();
+    },
+  };
+}
+
+interface BatchSource<E> {
+  next(): Promise<IteratorResult<E>>;
+  takeBuffered(max: number): E[];
+  return(): Promise<IteratorResult<E>>;
 }
 
 /** Errors reach the client as SERVICE_UNAVAILABLE (graphql-ws sends messages unformatted); the cause goes to the log. */
@@ -97,7 +158,7 @@ function guarded<E, R>(ctx: HubContext, handle: (batch: E[]) => Promise<R[]>): (
  * its RATE_LIMITED error, which graphql-ws sends to the client as the operation's error.
  * return() ends the source at once, even while waiting for an event.
  */
-function inBatches<E, R>(source: EventStream<E>, handle: (batch: E[]) => Promise<R[]>): AsyncIterableIterator<R> {
+function inBatches<E, R>(source: BatchSource<E>, handle: (batch: E[]) => Promise<R[]>): AsyncIterableIterator<R> {
   let ready: R[] = [];
   let closed = false;
   const done = (): IteratorResult<R> => ({ value: undefined, done: true });

@@ -86,6 +86,7 @@ export class DutyAssessor {
             },
             assessedAt,
           );
+          journal.emit("DUTIES_ASSESSED", d.id, { version, assessedById: principal.partyId }, assessedAt);
           if (next) await this.support.move(d, next, assessedAt, changes, journal);
           return created;
         });

@@ -4,7 +4,6 @@ import { AlertSeverity, HoldKind } from "../../generated/prisma/enums";
 import { CATEGORY_BIT } from "../../authz/categories";
 import { writesRiskNotes } from "../../authz/authority";
 import { requirePrincipal, type HubContext } from "../../context/context";
-import type { HubPubSub } from "../../infra/pubsub";
 import { ConflictError, NotFoundError } from "../../shared/errors";
 import { oneOf, optionalString, Problems, requiredString } from "../../shared/validation";
 import { changesOf, type Kept, type WriteService } from "../writes";
@@ -44,8 +43,8 @@ export class WorkflowService {
   readonly duties: DutyAssessor;
   readonly amendments: Amendments;
 
-  constructor(prisma: PrismaClient, writes: WriteService, events: HubPubSub) {
-    this.support = new WorkflowSupport(prisma, writes, events);
+  constructor(prisma: PrismaClient, writes: WriteService) {
+    this.support = new WorkflowSupport(prisma, writes);
     this.duties = new DutyAssessor(this.support);
     this.amendments = new Amendments(this.support);
   }
@@ -170,6 +169,7 @@ export class WorkflowService {
             createdAt: at,
           });
           journal.record({ recordType: "RiskAlert", recordId: row.id, declarationId: declaration.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
+          journal.emit("ALERT_RAISED", declaration.id, { alertId: row.id, raisedById: row.raisedById }, at);
           return row;
         });
       },
@@ -215,8 +215,7 @@ export class WorkflowService {
 
   async placeHold(ctx: HubContext, declarationId: string, input: PlaceHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    let placed: HoldRow | undefined; // not on a replay: its event went out the first time
-    const hold = await this.support.writes.run<HoldRow>(
+    return this.support.writes.run<HoldRow>(
       ctx,
       {
         operation: "placeHold",
@@ -239,13 +238,12 @@ export class WorkflowService {
           const at = new Date();
           const row = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: at });
           journal.record({ recordType: "Hold", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
+          journal.emit("HOLD_PLACED", d.id, { holdId: row.id, kind: row.kind }, at);
           if (next) await this.support.move(d, next, at, changes, journal);
-          return (placed = row);
+          return row;
         });
       },
     );
-    if (placed) this.support.publishHold(placed.id, placed.declarationId);
-    return hold;
   }
 
   /**
@@ -282,6 +280,7 @@ export class WorkflowService {
           const row = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: at, outcome: outcome ?? null, response: response ?? null });
           if (!row) throw new ConflictError(`Hold ${hold.id} was already released`, { from: "RELEASED", to: "RELEASED" });
           journal.record({ recordType: "Hold", recordId: hold.id, declarationId: d.id, holderId: hold.placedById, changes: changesOf(hold, row, ["status", "releasedAt", "releasedById", "outcome", "response"]) }, at);
+          journal.emit("HOLD_RELEASED", d.id, { holdId: hold.id, kind: hold.kind }, at);
           const remaining = await d.openHolds();
           const hasDuties = d.current.dutiesVersion > 0;
           const next = statusAfterReleasing(d.id, d.current.status, remaining.map((h) => h.kind), hasDuties);

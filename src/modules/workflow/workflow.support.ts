@@ -1,7 +1,6 @@
 import type { PrismaClient } from "../../generated/prisma/client";
 import type { DeclarationStatus } from "../../generated/prisma/enums";
 import type { HubContext } from "../../context/context";
-import { TOPICS, type HubPubSub } from "../../infra/pubsub";
 import { NotFoundError } from "../../shared/errors";
 import { isUuid } from "../../shared/validation";
 import type { WriteJournal, WriteService } from "../writes";
@@ -24,7 +23,6 @@ export class WorkflowSupport {
   constructor(
     prisma: PrismaClient,
     readonly writes: WriteService,
-    private readonly events: HubPubSub,
   ) {
     this.repo = new WorkflowRepository(prisma);
   }
@@ -55,19 +53,16 @@ export class WorkflowSupport {
   }
 
   /**
-   * Runs `work` on the locked declaration in the journal's transaction (the write, its
-   * audit entries and its idempotency record commit together), then publishes its status
-   * changes.
+   * Runs `work` on the locked declaration in the journal's transaction: the write, its
+   * audit entries, its outbox events and its idempotency record commit together.
    */
-  async locked<T>(journal: WriteJournal<T>, declarationId: string, work: (d: LockedDeclaration, changes: StatusChange[]) => Promise<T>): Promise<T> {
+  locked<T>(journal: WriteJournal<T>, declarationId: string, work: (d: LockedDeclaration, changes: StatusChange[]) => Promise<T>): Promise<T> {
     const changes: StatusChange[] = [];
-    const result = await journal.transaction(async (tx) => {
+    return journal.transaction(async (tx) => {
       const d = await this.repo.lock(tx, declarationId);
       if (!d) throw new NotFoundError("Declaration", declarationId);
       return work(d, changes);
     });
-    this.publish(changes);
-    return result;
   }
 
   /** Moves the locked declaration through the transition table and notes the change. */
@@ -77,6 +72,7 @@ export class WorkflowSupport {
     const row = await d.moveStatus(from, to, at);
     if (!row) throw illegalTransition(d.id, from, to, "the declaration changed concurrently; reload and retry");
     changes.push({ declarationId: d.id, previousStatus: from, status: to });
+    journal.emit("STATUS_CHANGED", d.id, { from, to }, at);
     journal.record(
       {
         operation: "declaration:status",
@@ -88,13 +84,5 @@ export class WorkflowSupport {
       },
       at,
     );
-  }
-
-  publishHold(holdId: string, declarationId: string): void {
-    void this.events.pubsub.publish(TOPICS.HOLD_PLACED, { holdId, declarationId });
-  }
-
-  private publish(changes: StatusChange[]): void {
-    for (const c of changes) void this.events.pubsub.publish(TOPICS.DECLARATION_STATUS_CHANGED, c);
   }
 }

@@ -1,0 +1,42 @@
+import type { Declaration, Hold, HubEvent, PrismaClient } from "../../generated/prisma/client";
+
+export type { HubEvent };
+
+/** The outbox as readers see it: events after a sequence number, with what they are about. */
+export class EventsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** The newest sequence number handed out (0: none yet). */
+  async latestSeq(): Promise<bigint> {
+    const row = await this.prisma.hubEventCounter.findUnique({ where: { id: 1 } });
+    return row?.last ?? 0n;
+  }
+
+  /** The oldest event still kept, or null when none is. */
+  async oldestSeq(): Promise<bigint | null> {
+    const row = await this.prisma.hubEvent.findFirst({ orderBy: { seq: "asc" }, select: { seq: true } });
+    return row?.seq ?? null;
+  }
+
+  /** Events after `seq`, in order, at most `take`; optionally of one declaration only. */
+  after(seq: bigint, take: number, declarationId?: string): Promise<HubEvent[]> {
+    return this.prisma.hubEvent.findMany({
+      where: { seq: { gt: seq }, ...(declarationId ? { declarationId } : {}) },
+      orderBy: { seq: "asc" },
+      take,
+    });
+  }
+
+  declarations(ids: string[]): Promise<Declaration[]> {
+    return ids.length ? this.prisma.declaration.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
+  }
+
+  holds(ids: string[]): Promise<Hold[]> {
+    return ids.length ? this.prisma.hold.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
+  }
+
+  /** Forgets events older than `before` (retention); returns how many. */
+  async forgetBefore(before: Date): Promise<number> {
+    return (await this.prisma.hubEvent.deleteMany({ where: { at: { lt: before } } })).count;
+  }
+}
