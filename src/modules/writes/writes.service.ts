@@ -129,16 +129,9 @@ export class WriteService {
     this.repo = new WritesRepository(prisma);
   }
 
-  /**
-   * Forgets idempotency records older than `hours`, hourly, in the background: a retry that
-   * late is a new request. Returns the stop function.
-   */
-  keepIdempotencyFor(hours: number, onError: (err: unknown) => void): () => void {
-    const prune = () => void this.repo.forgetIdempotencyBefore(new Date(Date.now() - hours * 3_600_000)).catch(onError);
-    const timer = setInterval(prune, 3_600_000);
-    timer.unref();
-    prune();
-    return () => clearInterval(timer);
+  /** Forgets idempotency records older than `hours`: a retry that late is a new request. */
+  forgetIdempotencyOlderThan(hours: number): Promise<number> {
+    return this.repo.forgetIdempotencyBefore(new Date(Date.now() - hours * 3_600_000));
   }
 
   async run<T>(ctx: HubContext, spec: WriteSpec<T>, work: (journal: WriteJournal<T>) => Promise<T>): Promise<T> {
