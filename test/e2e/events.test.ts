@@ -156,3 +156,32 @@ describe("event outbox", () => {
     expect(sub.events.map((e) => e.data.declarationStatusChanged.declarationId)).toEqual([d1.id]);
   });
 });
+
+const onPostgres = process.env.TEST_DB === "postgres" ? describe : describe.skip;
+onPostgres("two instances on one PostgreSQL", () => {
+  it("an instance that hears no wake-up (no Redis, or Redis cut) still delivers the other's events from the outbox", async () => {
+    // no REDIS_URL: wake-ups stay in each process; the other instance's feed polls the outbox
+    const a = await startTestHub({ env: { HUB_EVENT_POLL_MS: "200" } });
+    const b = await startTestHub({ env: { HUB_EVENT_POLL_MS: "200" }, sameDatabaseAs: a });
+    const c = () => wsClient(b, platform.key);
+    let platform!: TestParty;
+    try {
+      platform = await makeParty(a, "PLATFORM", "IE", "Platform");
+      const customs = await makeParty(a, "CUSTOMS", "DE", "Zoll");
+      const client = c();
+      const sub = subscribe(client, STATUSES);
+      await settle();
+      const d = (await a.hub.services.declarations.fileOne(createContext(a.hub, platform.principal), declarationInput() as never)).declaration;
+      for (const kind of ["RFI", "DO_NOT_LOAD"]) {
+        await a.hub.services.workflow.placeHold(createContext(a.hub, customs.principal), d.id, { kind, reason: "x" } as never);
+      }
+      await sub.waitFor(2, 5000);
+      expect(sub.events.map((e) => e.data.declarationStatusChanged.toStatus)).toEqual(["RFI", "DO_NOT_LOAD"]);
+      sub.dispose();
+      await client.dispose();
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
+});
