@@ -77,6 +77,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           const errors = validate(schema, document, [...specifiedRules, ...(protection.validationRules as never[])]);
           if (errors.length) return errors.map(reformat);
           const contextValue = createContext(hub, base.principal, payload.operationName ?? null);
+          contextValue.authz.collectDenials(); // onNext adds them to each result
           const args: ExecutionArgs = {
             schema,
             document,
@@ -89,10 +90,13 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           return [reformat(err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }))];
         }
       },
+      // once per result: a query's or mutation's, and each event of a subscription
       onNext: (_ctx, _id, _payload, args, result) => {
-        flushAccess(args.contextValue as HubContext);
-        if (!result.errors?.length) return undefined;
-        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+        const ctx = args.contextValue as HubContext;
+        flushAccess(ctx);
+        const formatted = result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
+        const withDenials = ctx.authz.reportDenials(formatted);
+        return withDenials === result ? undefined : withDenials;
       },
     },
     wsServer,
@@ -101,8 +105,11 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const accessLogPlugin: ApolloServerPlugin<HubContext> = {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue }) {
+        async willSendResponse({ contextValue, response }) {
           flushAccess(contextValue);
+          // the field guards' denials, already in the contract's shape (no formatter needed)
+          if (response.body.kind === "single") response.body.singleResult = contextValue.authz.reportDenials(response.body.singleResult);
+          else response.body.initialResult = contextValue.authz.reportDenials(response.body.initialResult);
         },
       };
     },
@@ -144,7 +151,9 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         await rateLimit.consume(principal ? (principal.apiKeyId ?? principal.partyId) : `ip:${req.socket.remoteAddress}`);
         const body = (req as { body?: { operationName?: unknown } }).body;
         const operationName = typeof body?.operationName === "string" ? body.operationName : null;
-        return createContext(hub, principal, operationName);
+        const ctx = createContext(hub, principal, operationName);
+        ctx.authz.collectDenials(); // the plugin above adds them to the response
+        return ctx;
       } catch (err) {
         throw withHttpStatus(err);
       }

@@ -61,9 +61,10 @@ export async function startTestHub(
     },
     async exec(principal, query, variables) {
       const contextValue = createContext(hub, principal);
+      contextValue.authz.collectDenials(); // as the servers do: denied fields reported below, not thrown
       const result = await graphql({ schema, source: query, variableValues: variables, contextValue });
       hub.accessLog.enqueue(principal ? contextValue.authz.recorder.drain(principal, null) : []);
-      return result;
+      return contextValue.authz.reportDenials(result);
     },
     async stop() {
       await server?.stop();

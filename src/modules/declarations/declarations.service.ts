@@ -227,7 +227,7 @@ export class DeclarationService {
     return { where: { AND: and } as Prisma.DeclarationWhereInput, categories };
   }
 
-  /** Children of a declaration that the viewer may see at least one category of. */
+  /** Children of a declaration that the viewer may read at least one of their own fields of. */
   async children<K extends "goodsItems" | "holds" | "riskAlerts" | "duties" | "statusEvents">(
     ctx: HubContext,
     declarationId: string,
@@ -235,6 +235,6 @@ export class DeclarationService {
     typeName: string,
   ) {
     const rows = (await ctx.loaders[kind].load(declarationId)) as object[];
-    return rows.filter((row) => ctx.authz.readableMask(typeName, row) !== 0);
+    return rows.filter((row) => ctx.authz.mayList(typeName, row));
   }
 }

@@ -24,6 +24,15 @@ registerEnumType(AlertStatus, { name: "AlertStatus" });
 registerEnumType(TaxType, { name: "TaxType" });
 registerEnumType(CollectionModel, { name: "CollectionModel", description: "Who collects duties and taxes, and when" });
 
+// Every field of these types carries exactly one data category (test/schema.test.ts walks
+// them), except the ids, which are structural: a hub-made random key that names the record
+// and says nothing but that it exists, and whether the viewer may learn that is decided for
+// the record as a whole (a declaration is returned, a child record listed, only where the
+// viewer may read one of its categorized fields). A category on an id would not hide more:
+// a declaration's cursor encodes its id, and ids are the handles the API takes back
+// (declaration(id), releaseHold(holdId), ...). Parties reached through filer, carrier, post
+// and platform are the public directory (party, parties): the link carries the category.
+
 /** Decimal columns are exposed as strings so no value is rounded through a float. */
 const Money = () => String;
 
@@ -31,7 +40,7 @@ const Money = () => String;
 export class GoodsItem {
   @StructuralField(() => ID, { description: "Identifier of the goods item" })
   id!: string;
-  @StructuralField(() => Int, { description: "Position of the line in its declaration, from 1" })
+  @CategoryField(COMMERCIAL, () => Int, { description: "Position of the line in its declaration, from 1" })
   lineNumber!: number;
   @CategoryField(COMMERCIAL, () => String, { description: "Plain-language description of the goods" })
   description!: string;
@@ -129,7 +138,7 @@ export class StatusEvent {
 export class Declaration {
   @StructuralField(() => ID, { description: "Identifier of the declaration" })
   id!: string;
-  @StructuralField(() => Int, { description: "Version, incremented by every amendment (optimistic concurrency)" })
+  @CategoryField(STATUS, () => Int, { description: "Version, incremented by every amendment (optimistic concurrency)" })
   version!: number;
 
   @CategoryField(STATUS, () => DeclarationStatus, { description: "Clearance status" })
