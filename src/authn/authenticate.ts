@@ -2,6 +2,7 @@ import type { PrismaClient } from "../generated/prisma/client";
 import type { Principal } from "../authz/principal";
 import { UnauthenticatedError } from "../shared/errors";
 import { hashSecret, sameSecret } from "./api-keys";
+import { ApiKeyStatusRepository } from "./api-key-status";
 
 const CACHE_TTL_MS = 5_000;
 
@@ -9,16 +10,21 @@ const CACHE_TTL_MS = 5_000;
  * Turns an Authorization header value into a principal. No header: anonymous (null), so
  * public endpoints work; a header with a wrong or revoked key: UNAUTHENTICATED.
  * Lookups are cached for a few seconds so hot read paths do not pay a query per request;
- * a revocation is immediate on this instance and within CACHE_TTL_MS on others.
+ * a revocation is immediate on this instance (forget) and, where a server runs
+ * watchRevocations, within its period on others; otherwise within CACHE_TTL_MS.
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly revocationListeners = new Set<(apiKeyId: string) => void>();
+  private readonly keys: ApiKeyStatusRepository;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly adminToken: string | undefined,
     private readonly operatorPartyId: () => string,
-  ) {}
+  ) {
+    this.keys = new ApiKeyStatusRepository(prisma);
+  }
 
   async authenticate(header: string | undefined | null): Promise<Principal | null> {
     if (header == null || header === "") return null;
@@ -48,7 +54,100 @@ export class Authenticator {
     return principal;
   }
 
+  /** A key was revoked: it authenticates nothing more, and whatever it holds open is told. */
   forget(apiKeyId: string): void {
     for (const [hash, entry] of this.cache) if (entry.principal.apiKeyId === apiKeyId) this.cache.delete(hash);
+    for (const listener of this.revocationListeners) listener(apiKeyId);
+  }
+
+  /** Called (synchronously) with the id of every key found revoked; returns the unsubscribe. */
+  onRevoked(listener: (apiKeyId: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  /**
+   * Asks the store, in one statement, which of these keys and of those cached here were
+   * revoked (e.g. on another instance) and forgets them. Returns their ids.
+   */
+  async checkRevoked(apiKeyIds: Iterable<string>): Promise<string[]> {
+    const ids = new Set(apiKeyIds);
+    const now = Date.now();
+    for (const entry of this.cache.values()) if (entry.principal.apiKeyId && entry.until > now) ids.add(entry.principal.apiKeyId);
+    if (!ids.size) return [];
+    const revoked = await this.keys.invalidAmong([...ids]);
+    for (const id of revoked) this.forget(id);
+    return revoked;
+  }
+}
+
+/** Close code for a connection whose key was revoked (graphql-ws's Forbidden). */
+export const REVOKED_CLOSE_CODE = 4403;
+
+/**
+ * Open connections (WebSockets) by the key that opened them: closed as soon as the key is
+ * revoked here (Authenticator.forget); for revocations on other instances, once started, a
+ * check every `periodMs` of their keys and of the keys cached by the authenticator, in one
+ * statement (Authenticator.checkRevoked), closes them and stops HTTP with those keys too.
+ */
+export class KeyedConnections {
+  private readonly byKey = new Map<string, Set<(reason: string) => void>>();
+  private readonly unsubscribe: () => void;
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly periodMs: number,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
+    this.unsubscribe = authenticator.onRevoked((id) => this.closeAll(id));
+  }
+
+  /** Tracks a connection of `apiKeyId`; `close` ends it. Returns the untrack function. */
+  add(apiKeyId: string, close: (reason: string) => void): () => void {
+    let set = this.byKey.get(apiKeyId);
+    if (!set) this.byKey.set(apiKeyId, (set = new Set()));
+    set.add(close);
+    return () => {
+      set!.delete(close);
+      if (!set!.size && this.byKey.get(apiKeyId) === set) this.byKey.delete(apiKeyId);
+    };
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const set of this.byKey.values()) n += set.size;
+    return n;
+  }
+
+  private closeAll(apiKeyId: string): void {
+    const set = this.byKey.get(apiKeyId);
+    if (!set) return;
+    this.byKey.delete(apiKeyId);
+    for (const close of set) close("The API key was revoked");
+  }
+
+  /** Starts the periodic check (the server does; a test hub without one needs none). */
+  start(): void {
+    this.timer ??= setInterval(() => void this.check(), this.periodMs).unref();
+  }
+
+  private async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.authenticator.checkRevoked(this.byKey.keys());
+    } catch (err) {
+      this.onError(err); // the store is down: the next period tries again
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.unsubscribe();
   }
 }

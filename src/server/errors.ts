@@ -10,10 +10,22 @@ const CONTRACT_CODES = new Set([
   "RATE_LIMITED",
   "QUERY_TOO_COMPLEX",
   "SERVICE_UNAVAILABLE",
+  // Apollo's automatic persisted queries: the client sends the query text and retries
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
-/** graphql-armor reports limits as "Syntax Error: ... limit ..."; they are QUERY_TOO_COMPLEX. */
-const LIMIT_MESSAGE = /^Syntax Error: .*limit of \d+ exceeded/i;
+/**
+ * graphql-armor reports limits as "Syntax Error: ... limit ..."; the parser's own token limit
+ * as "Syntax Error: Document contains more than N tokens": they are QUERY_TOO_COMPLEX.
+ */
+const LIMIT_MESSAGE = /^Syntax Error: (.*limit of \d+ exceeded|Document contains more tha[nt] \d+ tokens)/i; // sic: graphql 16 says "more that"
+
+/** The HTTP status Apollo gave an error it raised itself (e.g. 400 for a persisted query's wrong hash). */
+function httpStatusOf(err: unknown): number | undefined {
+  const status = (err as GraphQLError | undefined)?.extensions?.http as { status?: unknown } | undefined;
+  return typeof status?.status === "number" ? status.status : undefined;
+}
 
 function isDatabaseDown(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string } | undefined;
@@ -40,8 +52,15 @@ export function createErrorFormatter(log: Logger, development: boolean) {
       const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    if (code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED" || code === "BAD_REQUEST") {
+    // (the WebSocket server parses itself: its syntax errors come without a code)
+    const unparsable = code === "" && /^Syntax Error: /.test(formatted.message);
+    if (unparsable || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED" || code === "BAD_REQUEST") {
       return { message: formatted.message, locations: formatted.locations, extensions: { code: "BAD_USER_INPUT" } };
+    }
+    // a request Apollo refused as the client's fault, without a code of its own
+    const status = httpStatusOf(error);
+    if (status !== undefined && status >= 400 && status < 500) {
+      return { message: formatted.message, extensions: { code: "BAD_USER_INPUT" } };
     }
     if (isDatabaseDown(original) || isDatabaseDown((original as { cause?: unknown })?.cause)) {
       return {

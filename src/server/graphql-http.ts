@@ -1,6 +1,70 @@
 import type http from "node:http";
+import { AsyncLocalStorage } from "node:async_hooks";
 import express from "express";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+
+/** The shape of Apollo's KeyValueCache (@apollo/utils.keyvaluecache), which the APQ cache takes. */
+export interface KeyValueCache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, options?: { ttl?: number | null }): Promise<void>;
+  delete(key: string): Promise<boolean | void>;
+}
+
+/** Who the request being served is for: known once its context is made (before Apollo reads APQ). */
+interface RequestScope {
+  partition: string | null;
+}
+const requestScope = new AsyncLocalStorage<RequestScope>();
+
+/**
+ * Apollo's automatic persisted queries, kept apart per party: every key is prefixed with the
+ * party of the request being served, so a hash registered by one party is unknown to every
+ * other (PERSISTED_QUERY_NOT_FOUND), never run for it. Outside a request served by
+ * graphqlHttpHandler, or for an anonymous one, it stores and finds nothing. In memory, at
+ * most `maxChars` characters of queries, least recently used dropped first.
+ */
+export function perPartyQueryCache(maxChars = 16 * 1024 * 1024): KeyValueCache {
+  const entries = new Map<string, { value: string; until: number }>();
+  let chars = 0;
+  const keyOf = (key: string) => {
+    const partition = requestScope.getStore()?.partition;
+    return partition ? `${partition}:${key}` : null;
+  };
+  const drop = (k: string) => {
+    const e = entries.get(k);
+    if (e) chars -= e.value.length + k.length;
+    return entries.delete(k);
+  };
+  return {
+    async get(key) {
+      const k = keyOf(key);
+      const e = k ? entries.get(k) : undefined;
+      if (!e || !k) return undefined;
+      if (e.until <= Date.now()) {
+        drop(k);
+        return undefined;
+      }
+      entries.delete(k); // most recently used last
+      entries.set(k, e);
+      return e.value;
+    },
+    async set(key, value, options) {
+      const k = keyOf(key);
+      if (!k) return;
+      drop(k);
+      entries.set(k, { value, until: options?.ttl ? Date.now() + options.ttl * 1000 : Infinity });
+      chars += value.length + k.length;
+      for (const oldest of entries.keys()) {
+        if (chars <= maxChars) break;
+        drop(oldest);
+      }
+    },
+    async delete(key) {
+      const k = keyOf(key);
+      return k ? drop(k) : false;
+    },
+  };
+}
 
 /** Is this request for the GraphQL endpoint (with or without a query string)? */
 export function isGraphqlPath(url: string | undefined, path: string): boolean {
@@ -16,7 +80,12 @@ export function isGraphqlPath(url: string | undefined, path: string): boolean {
  */
 export function graphqlHttpHandler<C extends BaseContext>(
   apollo: ApolloServer<C>,
-  opts: { bodyLimit: string; context: (req: http.IncomingMessage) => Promise<C> },
+  opts: {
+    bodyLimit: string;
+    context: (req: http.IncomingMessage) => Promise<C>;
+    /** the partition of per-party caches (perPartyQueryCache) a request's context belongs to; null: none */
+    partitionOf: (context: C) => string | null;
+  },
 ): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const readJson = express.json({ limit: opts.bodyLimit });
 
@@ -33,10 +102,19 @@ export function graphqlHttpHandler<C extends BaseContext>(
     }
     const url = req.url ?? "";
     const q = url.indexOf("?");
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: q >= 0 ? url.slice(q) : "", body: req.body },
-      context: () => opts.context(req),
-    });
+    // Apollo makes the context before it looks up a persisted query: from then on, the
+    // request's caches are its party's.
+    const scope: RequestScope = { partition: null };
+    const response = await requestScope.run(scope, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: q >= 0 ? url.slice(q) : "", body: req.body },
+        context: async () => {
+          const context = await opts.context(req);
+          scope.partition = opts.partitionOf(context);
+          return context;
+        },
+      }),
+    );
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {

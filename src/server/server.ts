@@ -8,10 +8,14 @@ import { useServer } from "graphql-ws/use/ws";
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { Hub } from "../hub";
 import { createContext, type HubContext } from "../context/context";
-import { HubError } from "../shared/errors";
+import { HubError, UnauthenticatedError } from "../shared/errors";
+import { KeyedConnections, REVOKED_CLOSE_CODE } from "../authn/authenticate";
 import { createErrorFormatter } from "./errors";
 import { createArmor, RateLimit } from "./limits";
-import { graphqlHttpHandler, isGraphqlPath } from "./graphql-http";
+import { graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
+
+/** How often the keys of open sockets are checked for revocations made on other instances. */
+const REVOCATION_CHECK_MS = 500;
 
 export interface RunningServer {
   httpServer: http.Server;
@@ -53,6 +57,11 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
   };
 
+  // A revoked key closes its sockets: at once when revoked here, within REVOCATION_CHECK_MS
+  // when revoked on another instance.
+  const connections = new KeyedConnections(hub.authenticator, REVOCATION_CHECK_MS, (err) => log.warn({ err }, "revocation check failed"));
+  connections.start();
+
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
   const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext }>(
     {
@@ -62,6 +71,12 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
         try {
           const principal = await hub.authenticator.authenticate(wsCtx.connectionParams?.authorization as string | undefined);
           if (!principal) return false;
+          const socket = wsCtx.extra.socket;
+          if (socket.readyState !== socket.OPEN) return false; // gone while authenticating
+          if (principal.apiKeyId) {
+            const untrack = connections.add(principal.apiKeyId, (reason) => socket.close(REVOKED_CLOSE_CODE, reason));
+            socket.once("close", untrack);
+          }
           wsCtx.extra.hubContext = createContext(hub, principal);
           return true;
         } catch {
@@ -72,6 +87,12 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
       onSubscribe: async (wsCtx, _id, payload) => {
         const base = wsCtx.extra.hubContext!;
         try {
+          // Every operation re-checks the socket's key: a revoked one runs nothing more.
+          const now = await hub.authenticator.authenticate(wsCtx.connectionParams?.authorization as string | undefined).catch((err) => {
+            if (err instanceof UnauthenticatedError && base.principal?.apiKeyId) hub.authenticator.forget(base.principal.apiKeyId); // closes its sockets
+            throw err;
+          });
+          if (now?.apiKeyId !== base.principal?.apiKeyId) throw new UnauthenticatedError();
           await rateLimit.consume(base.principal!.apiKeyId ?? base.principal!.partyId);
           const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
           const errors = validate(schema, document, [...specifiedRules, ...(protection.validationRules as never[])]);
@@ -123,9 +144,16 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     // stacks go to the log (unexpected errors only), never into responses
     includeStacktraceInErrorResponses: false,
     formatError,
+    // Apollo's own parser counts tokens (a syntax error is then Apollo's 400, not a 500 from
+    // graphql-armor's parsing plugin, which is left out below)
+    parseOptions: { maxTokens: config.HUB_MAX_TOKENS },
+    // automatic persisted queries, never shared between parties
+    persistedQueries: { cache: perPartyQueryCache() },
     validationRules: protection.validationRules,
     plugins: [
-      ...(protection.plugins as ApolloServerPlugin<HubContext>[]),
+      // graphql-armor's token limit parses a second time in parsingDidStart and turns every syntax
+      // error into a 500 (its unexpectedErrorProcessingRequest hook): parseOptions above instead
+      ...(protection.plugins as ApolloServerPlugin<HubContext>[]).filter((p) => !("unexpectedErrorProcessingRequest" in p)),
       accessLogPlugin,
       // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
@@ -145,6 +173,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   });
   graphql = graphqlHttpHandler(apollo, {
     bodyLimit: config.HUB_BODY_LIMIT,
+    partitionOf: (ctx) => ctx.principal?.partyId ?? null,
     context: async (req) => {
       try {
         const principal = await hub.authenticator.authenticate(req.headers.authorization);
@@ -171,6 +200,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     url: `http://127.0.0.1:${boundPort}/graphql`,
     // Drain: stop accepting, let in-flight operations finish, close sockets.
     stop: async () => {
+      connections.stop();
       await apollo.stop();
       await rateLimit.close();
     },
