@@ -3,9 +3,10 @@ import { ALL_CATEGORIES, CATEGORY_BIT, type DataCategory } from "./categories";
 import { AccessRecorder } from "./access-recorder";
 import { HOLDING_OF } from "./guarded-types";
 import { ownCategoryMask } from "./field-guard";
-import { Policy, type Decision, type GrantingAgreement } from "./policy";
+import { Policy, type Basis, type Decision, type GrantingAgreement } from "./policy";
+import { describeAction, type Action, type WriteResource } from "./authority";
 import type { Principal } from "./principal";
-import { UnauthenticatedError } from "../shared/errors";
+import { ForbiddenError, UnauthenticatedError } from "../shared/errors";
 
 const CATEGORY_INDEX = Object.fromEntries(ALL_CATEGORIES.map((c, i) => [c, i])) as Record<DataCategory, number>;
 
@@ -43,6 +44,21 @@ export class RequestAuthz {
       return this.loaded;
     });
     return this.policyPromise;
+  }
+
+  /**
+   * The one question every write asks: may the caller perform `action` on `resource`?
+   * Returns the basis (baseline rule or agreement); FORBIDDEN otherwise.
+   */
+  async assert(action: Action, resource: WriteResource = {}): Promise<Basis> {
+    const basis = (await this.policy()).authorityFor(action, resource);
+    if (!basis) throw new ForbiddenError(`Your party may not ${describeAction(action)}`, { action });
+    return basis;
+  }
+
+  /** The boolean twin of assert. */
+  async can(action: Action, resource: WriteResource = {}): Promise<boolean> {
+    return (await this.policy()).authorityFor(action, resource) !== null;
   }
 
   /** Reset after a write that changes agreements, so the rest of the request sees it. */

@@ -118,6 +118,10 @@ export class DutyAssessment {
   collectionModel!: CollectionModel;
   @CategoryField(REVENUE, () => GraphQLDateTime, { description: "When it was assessed" })
   createdAt!: Date;
+  @CategoryField(REVENUE, () => Int, { description: "Version of the assessment this line belongs to (a correction supersedes the previous version)" })
+  version!: number;
+  @CategoryField(REVENUE, () => String, { description: "Why the previous version was corrected (null on a first assessment)" })
+  correctionReason!: string | null;
 }
 
 @ObjectType({ description: "A lifecycle event of a parcel (UPU event vocabulary)." })
@@ -130,8 +134,10 @@ export class StatusEvent {
   occurredAt!: Date;
   @CategoryField(TRANSPORT, () => String, { description: "Where it happened" })
   place!: string | null;
-  @CategoryField(STATUS, () => String, { description: "Free-text note of the party that recorded the event" })
+  @CategoryField(STATUS, () => String, { description: "Free-text note of the trade party that recorded the event" })
   note!: string | null;
+  @CategoryField(RISK, () => String, { description: "Note written by customs with the event (never shown to the trade by baseline)" })
+  customsNote!: string | null;
 }
 
 @ObjectType({ description: "A house-level declaration of one parcel, with its goods items." })
