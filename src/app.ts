@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "./infra/logger";
 import { buildHubSchema } from "./schema/build";
 import { startServer, type RunningServer } from "./server/server";
 import { seedDemoWorld, type DemoKeys } from "./seed/demo-world";
+import { WebhookWorker } from "./modules/webhooks/webhook.worker";
 
 export interface RunningHub {
   hub: Hub;
@@ -81,6 +82,9 @@ export async function startHub(config: Config, log: Logger = createLogger(config
 
   const schema = await buildHubSchema(events, { debug: false });
   const server = await startServer(hub, schema, config.PORT, ready);
+  // Webhook deliveries, in every instance (claims are shared safely through the database).
+  const webhooks = new WebhookWorker(hub, schema);
+  if (config.HUB_WEBHOOK_WORKER === "on") webhooks.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -91,6 +95,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     stop: () =>
       (stopping ??= (async () => {
         await server.stop();
+        await webhooks.stop();
         stopRetention();
         stopEventRetention();
         hub.feed.stop();

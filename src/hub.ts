@@ -13,6 +13,7 @@ import { DeclarationService } from "./modules/declarations/declarations.service"
 import { WorkflowService } from "./modules/workflow";
 import { NotificationService } from "./modules/notifications";
 import { WriteService } from "./modules/writes";
+import { WebhookService } from "./modules/webhooks/webhook.service";
 import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
 import type { LoaderSources } from "./context/loaders";
 
@@ -36,6 +37,8 @@ export interface Hub {
     workflow: WorkflowService;
     writes: WriteService;
     notifications: NotificationService;
+    /** webhook endpoints and logs; the worker (started by app.ts) delivers */
+    webhooks: WebhookService;
   };
 }
 
@@ -63,6 +66,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
       workflow: new WorkflowService(prisma, writes),
       writes,
       notifications: new NotificationService(feed),
+      webhooks: new WebhookService(prisma, config, writes),
     },
   };
 }

@@ -49,7 +49,12 @@ export type Action =
   | "riskAlert:resolve"
   | `hold:place:${HoldKind}`
   | `hold:release:${HoldKind}`
-  | "duties:assess";
+  | "duties:assess"
+  | "webhook:register"
+  | "webhook:read"
+  | "webhook:update"
+  | "webhook:delete"
+  | "webhook:replay";
 
 /** How a party can stand to the resource of an action. */
 export type Relation =
@@ -62,7 +67,9 @@ export type Relation =
   | "destinationOfficer"
   | "alertAuthor"
   | "agreementParty"
-  | "keyOwner";
+  | "keyOwner"
+  | "partner"
+  | "endpointOwner";
 
 /** What an action is about; only the parts it needs are given. */
 export interface WriteResource {
@@ -72,6 +79,8 @@ export interface WriteResource {
   agreement?: { grantorId: string; granteeId: string };
   /** the party owning the API key (or the party keys are created for) */
   keyOwnerId?: string;
+  /** the party owning the webhook endpoint */
+  endpointOwnerId?: string;
 }
 
 const TRADE_KINDS: readonly PartyKind[] = ["PLATFORM", "CARRIER", "POST", "BROKER"];
@@ -134,6 +143,16 @@ export const RELATIONS: Record<Relation, RelationRule> = {
     describe: "the party owning the key",
     kinds: [...TRADE_KINDS, "CUSTOMS"],
     holds: (p, r) => p.role !== "OPERATOR" && r.keyOwnerId === p.partyId,
+  },
+  partner: {
+    describe: "a platform, carrier, post, broker or customs",
+    kinds: [...TRADE_KINDS, "CUSTOMS"],
+    holds: (p) => p.role !== "OPERATOR" && p.partyKind !== "OPERATOR",
+  },
+  endpointOwner: {
+    describe: "the party owning the endpoint",
+    kinds: [...TRADE_KINDS, "CUSTOMS"],
+    holds: (p, r) => p.role !== "OPERATOR" && r.endpointOwnerId === p.partyId,
   },
 };
 
@@ -215,6 +234,15 @@ export const AUTHORITY: readonly Permission[] = [
     { action: `hold:release:${kind}`, who: ["destinationOfficer"], delegable: "HOLDS", customsDecision: true },
   ]),
   { action: "duties:assess", who: ["destinationOfficer"], delegable: "DUTIES", customsDecision: true, note: "a correction supersedes the previous assessment" },
+  {
+    action: "webhook:register",
+    who: ["partner"],
+    note: "the endpoint hears what the registering key's party and role may hear, as its subscriptions would",
+  },
+  { action: "webhook:read", who: ["endpointOwner"], note: "a read (endpoints and their delivery log): anyone else gets NOT_FOUND" },
+  { action: "webhook:update", who: ["endpointOwner"], note: "the endpoint then hears with the updating key's role" },
+  { action: "webhook:delete", who: ["endpointOwner"], note: "soft: the delivery log is kept" },
+  { action: "webhook:replay", who: ["endpointOwner"], note: "each event authorized again when sent" },
 ];
 
 const BY_ACTION = new Map<Action, Permission[]>();
@@ -262,6 +290,11 @@ const PHRASES: Record<string, string> = {
   "riskAlert:raise": "raise risk alerts on this declaration",
   "riskAlert:resolve": "resolve this risk alert",
   "duties:assess": "assess duties on this declaration",
+  "webhook:register": "register webhooks",
+  "webhook:read": "read this webhook",
+  "webhook:update": "update this webhook",
+  "webhook:delete": "delete this webhook",
+  "webhook:replay": "replay deliveries of this webhook",
 };
 
 /** The action in the words of a FORBIDDEN message ("Your party may not ..."). */

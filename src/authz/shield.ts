@@ -48,6 +48,8 @@ const ruleTree = {
     writeAudit: isAuthenticated,
     apiKeys: isAuthenticated,
     fieldCategories: isAuthenticated,
+    webhooks: isAuthenticated,
+    webhookDeliveries: isAuthenticated,
   },
   Mutation: {
     createParty: may("party:create"),
@@ -68,6 +70,10 @@ const ruleTree = {
     placeHold: isAuthenticated,
     releaseHold: isAuthenticated,
     assessDuties: isAuthenticated,
+    registerWebhook: may("webhook:register"),
+    updateWebhook: isAuthenticated,
+    deleteWebhook: isAuthenticated,
+    replayWebhookDeliveries: isAuthenticated,
   },
   // shield guards only each event's resolve step; the service authorizes the subscribe step
   Subscription: {
@@ -95,6 +101,13 @@ const ruleTree = {
   FilingError: allow,
   FilingOutcome: allow,
   InputProblem: allow,
+  // a party's own webhooks, returned by WebhookService only to their owner
+  WebhookEndpoint: allow,
+  WebhookFilter: allow,
+  WebhookDocument: allow,
+  RegisteredWebhook: allow,
+  WebhookDelivery: allow,
+  WebhookReplayResult: allow,
 };
 
 export function hubShield(debug: boolean) {

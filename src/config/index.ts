@@ -32,6 +32,18 @@ const schema = z.object({
   HUB_EVENT_POLL_MS: z.coerce.number().int().min(50).max(60000).default(1000),
   HUB_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24),
   HUB_ACCESS_LOG_FLUSH_MS: z.coerce.number().int().positive().default(500),
+  // Webhooks (src/modules/webhooks): SSRF allow-list, timeouts, retries, the worker.
+  HUB_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
+  HUB_WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  HUB_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(200).max(120000).default(15000),
+  HUB_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(25),
+  HUB_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(86400),
+  HUB_WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3600000).default(2000),
+  HUB_WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86400000).default(900000),
+  HUB_WEBHOOK_POLL_MS: z.coerce.number().int().min(20).max(60000).default(1000),
+  HUB_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  HUB_WEBHOOK_WORKER: z.enum(["on", "off"]).default("on"),
+  HUB_WEBHOOK_SECRET_KEY: z.string().min(32, "HUB_WEBHOOK_SECRET_KEY must be at least 32 characters").optional(),
 });
 
 export type Config = z.infer<typeof schema> & { isProduction: boolean; isDevelopment: boolean };

@@ -93,6 +93,11 @@ export class EventFeed {
     return this.withRecords(rows);
   }
 
+  /** These events (those still kept), with their records: for webhook deliveries. */
+  async bySeq(seqs: bigint[]): Promise<FeedEvent[]> {
+    return this.withRecords(await this.repo.bySeq(seqs));
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     void this.wakeups?.return();

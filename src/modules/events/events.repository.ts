@@ -27,6 +27,11 @@ export class EventsRepository {
     });
   }
 
+  /** The events with these sequence numbers (those still kept), in order. */
+  bySeq(seqs: bigint[]): Promise<HubEvent[]> {
+    return seqs.length ? this.prisma.hubEvent.findMany({ where: { seq: { in: seqs } }, orderBy: { seq: "asc" } }) : Promise.resolve([]);
+  }
+
   declarations(ids: string[]): Promise<Declaration[]> {
     return ids.length ? this.prisma.declaration.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
   }

@@ -98,7 +98,7 @@ export class NotificationService {
 }
 
 /** The policy's answer for one event: may the party read its STATUS? */
-function mayHear(policy: Policy, e: FeedEvent): boolean {
+export function mayHear(policy: Policy, e: FeedEvent): boolean {
   const d = e.declaration;
   if (!d) return false;
   const holder = e.type.startsWith("HOLD_") ? e.hold?.placedById : d.filerId;
