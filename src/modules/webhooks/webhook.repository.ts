@@ -131,8 +131,9 @@ export class WebhookRepository {
       nextAttemptAt?: Date;
     },
   ): Promise<void> {
-    await this.prisma.webhookDelivery.update({
-      where: { id },
+    // a delivery cancelled meanwhile (its endpoint deleted) stays cancelled unless this attempt delivered it
+    await this.prisma.webhookDelivery.updateMany({
+      where: { id, ...(data.status === "DELIVERED" ? {} : { status: "PENDING" }) },
       data: {
         status: data.status,
         ...(data.attempted ? { attempts: { increment: 1 }, lastAttemptAt: data.at, lastStatusCode: data.statusCode ?? null } : {}),
