@@ -312,6 +312,9 @@ describe("webhooks", () => {
     await expect(strict.target("https://[::a00:1]/x")).rejects.toThrow("not a global unicast address");
     await expect(strict.target("https://93.184.216.34/x")).resolves.toMatchObject({ address: "93.184.216.34" });
     await expect(strict.target("https://[2606:4700::1111]/x")).resolves.toMatchObject({ family: 6 });
+    // a name server that never answers holds nothing up
+    const silent = new SsrfGuard("", () => new Promise(() => {}), 50);
+    await expect(silent.target("https://slow.partner.example/x")).rejects.toThrow("does not resolve (no answer within 50 ms)");
   });
 
   it("checks the address again at each delivery: a name that now resolves to a private address is refused before connecting", async () => {

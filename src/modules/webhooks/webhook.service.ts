@@ -39,7 +39,7 @@ export class WebhookService {
     resolver?: Resolver,
   ) {
     this.repo = new WebhookRepository(prisma);
-    this.guard = new SsrfGuard(config.HUB_WEBHOOK_ALLOW_HOSTS, resolver);
+    this.guard = new SsrfGuard(config.HUB_WEBHOOK_ALLOW_HOSTS, resolver, config.HUB_WEBHOOK_CONNECT_TIMEOUT_MS);
     this.secrets = new SecretBox(config.HUB_WEBHOOK_SECRET_KEY);
     this.rules = new DocumentRules(config);
   }

@@ -84,6 +84,8 @@ export class SsrfGuard {
   constructor(
     allowHosts: string,
     public resolver: Resolver = systemResolver,
+    /** how long a name may take to resolve */
+    private readonly resolveTimeoutMs = 5000,
   ) {
     this.allow = parseAllowList(allowHosts);
   }
@@ -131,7 +133,11 @@ export class SsrfGuard {
       addresses = [{ address: hostname, family: net.isIP(hostname) }];
     } else {
       try {
-        addresses = await this.resolver(hostname);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error("DNS timeout"), { code: `no answer within ${this.resolveTimeoutMs} ms` })), this.resolveTimeoutMs);
+        });
+        addresses = await Promise.race([this.resolver(hostname), timeout]).finally(() => clearTimeout(timer));
       } catch (err) {
         const code = (err as { code?: string }).code;
         throw new SsrfRefusal(`host ${hostname} does not resolve${code ? ` (${code})` : ""}`);
