@@ -19,6 +19,11 @@ const schema = z.object({
     .default("luxor"),
   HUB_REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(500),
   HUB_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(1).max(100000).default(256),
+  // WebSocket limits (src/server/ws-limits.ts), per hub instance
+  HUB_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10000).default(20),
+  HUB_WS_MAX_SUBSCRIPTIONS_PER_PARTY: z.coerce.number().int().min(1).max(10000000).default(5000),
+  HUB_WS_MAX_CONNECTIONS_PER_PARTY: z.coerce.number().int().min(1).max(10000000).default(1000),
+  HUB_WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600000).default(3000),
   HUB_ADMIN_TOKEN: z.string().min(16, "HUB_ADMIN_TOKEN must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HUB_MAX_DEPTH: z.coerce.number().int().positive().default(10),

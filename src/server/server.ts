@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { Hub } from "../hub";
 import { createContext, type HubContext } from "../context/context";
 import { HubError, UnauthenticatedError } from "../shared/errors";
@@ -13,6 +13,7 @@ import { KeyedConnections, REVOKED_CLOSE_CODE } from "../authn/authenticate";
 import { createErrorFormatter } from "./errors";
 import { createArmor, RateLimit } from "./limits";
 import { graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
+import { TOO_MANY_CONNECTIONS_CLOSE_CODE, WsLimits, wsLimitSettings, type WsConnection } from "./ws-limits";
 
 /** How often the keys of open sockets are checked for revocations made on other instances. */
 const REVOCATION_CHECK_MS = 500;
@@ -21,6 +22,8 @@ export interface RunningServer {
   httpServer: http.Server;
   url: string;
   port: number;
+  /** open WebSocket connections and subscriptions of this instance, per party */
+  wsLimits: WsLimits;
   stop(): Promise<void>;
 }
 
@@ -39,7 +42,14 @@ function flushAccess(ctx: HubContext): void {
   ctx.hub.accessLog.enqueue(ctx.authz.recorder.drain(ctx.principal, ctx.operationName));
 }
 
-export async function startServer(hub: Hub, schema: GraphQLSchema, port: number, ready: () => Promise<boolean>): Promise<RunningServer> {
+export async function startServer(
+  hub: Hub,
+  schema: GraphQLSchema,
+  port: number,
+  ready: () => Promise<boolean>,
+  /** the address to listen on (default: every interface) */
+  opts: { host?: string } = {},
+): Promise<RunningServer> {
   const { config, log } = hub;
   const app = express();
   app.disable("x-powered-by");
@@ -62,10 +72,15 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   const connections = new KeyedConnections(hub.authenticator, REVOCATION_CHECK_MS, (err) => log.warn({ err }, "revocation check failed"));
   connections.start();
 
+  // Connections and subscriptions per party, subscriptions per connection (src/server/ws-limits.ts).
+  const wsLimits = new WsLimits(wsLimitSettings(config));
+
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
-  const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext }>(
+  const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext; limits?: WsConnection }>(
     {
       schema,
+      // a socket that does not send connection_init in time is closed (4408)
+      connectionInitWaitTimeout: config.HUB_WS_INIT_TIMEOUT_MS,
       // Same authentication and context as HTTP; the key arrives in connectionParams.
       onConnect: async (wsCtx) => {
         try {
@@ -73,6 +88,13 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
           if (!principal) return false;
           const socket = wsCtx.extra.socket;
           if (socket.readyState !== socket.OPEN) return false; // gone while authenticating
+          const limits = wsLimits.connect(principal.partyId);
+          if (!limits) {
+            socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, wsLimits.tooManyConnectionsReason());
+            return false;
+          }
+          socket.once("close", () => limits.close()); // frees its subscriptions too
+          wsCtx.extra.limits = limits;
           if (principal.apiKeyId) {
             const untrack = connections.add(principal.apiKeyId, (reason) => socket.close(REVOKED_CLOSE_CODE, reason));
             socket.once("close", untrack);
@@ -106,10 +128,19 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
             operationName: payload.operationName,
             contextValue,
           };
+          // A subscription holds a slot until it completes or its socket closes (onComplete).
+          if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
+            const refused = wsCtx.extra.limits?.reserve(payload);
+            if (refused) return [reformat(refused)];
+          }
           return args;
         } catch (err) {
           return [reformat(err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }))];
         }
+      },
+      // every operation graphql-ws ran ends here (completed, failed, or its socket closed)
+      onComplete: (wsCtx, _id, payload) => {
+        wsCtx.extra.limits?.release(payload);
       },
       // once per result: a query's or mutation's, and each event of a subscription
       onNext: (_ctx, _id, _payload, args, result) => {
@@ -189,7 +220,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
     },
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(port, resolve));
+  await new Promise<void>((resolve) => (opts.host ? httpServer.listen(port, opts.host, resolve) : httpServer.listen(port, resolve)));
   const address = httpServer.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   log.info({ port: boundPort }, "Luxor Hub listening");
@@ -197,6 +228,7 @@ export async function startServer(hub: Hub, schema: GraphQLSchema, port: number,
   return {
     httpServer,
     port: boundPort,
+    wsLimits,
     url: `http://127.0.0.1:${boundPort}/graphql`,
     // Drain: stop accepting, let in-flight operations finish, close sockets.
     stop: async () => {
