@@ -12,11 +12,18 @@
 //   3. authorization cost: a 1,000-declaration page with goods items in-process, policy on vs
 //      off, as the destination customs (every category) and as a carrier (mixed rights), and the
 //      SQL statements per request for page sizes 10, 100, 1000;
-//   4. startup: `node dist/src/main.js` on a fresh embedded data dir to /readyz, then SIGTERM.
+//   4. startup: `node dist/src/main.js` on a fresh embedded data dir to /readyz, then SIGTERM;
+//   5. events (scripts/bench/events.ts): 1,000 and 10,000 WebSocket subscribers across 200
+//      parties while holds are placed at 50/s through the API (clients in child processes):
+//      commit-to-receipt p50/p99, events lost or delivered to a party not entitled (against
+//      an independent model), SQL statements per event, memory per connection; then a
+//      subscriber that stops reading while holds are placed as fast as the machine goes.
+//      --subscribers N,N (default 1000,10000), --hold-rate (50), --hold-seconds (60; --quick 15).
 //
 // Environment (flags win): BENCH_DECLARATIONS, BENCH_DURATION (s per load run, default 10),
 // BENCH_CONNECTIONS (50), BENCH_FILING_BATCHES (10), BENCH_RUNS (15), BENCH_SEED_CONCURRENCY (4),
-// BENCH_TIMEOUT_MINUTES (90), BENCH_DATABASE_URL.
+// BENCH_TIMEOUT_MINUTES (90), BENCH_DATABASE_URL; events: BENCH_SUBSCRIBERS, BENCH_HOLD_RATE, BENCH_HOLD_SECONDS,
+// BENCH_EVENT_DECLARATIONS (declarations seeded for it, default 60,000; --quick 25,000).
 import "reflect-metadata";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -40,6 +47,7 @@ import { ensureWorld, pgWriter, seedDeclarations, type SeedWorld } from "../src/
 import { declarationInput } from "./bench/inputs";
 import type { LoadReport } from "./bench/load";
 import { RAW_SQL, startRawServer } from "./bench/raw-server";
+import { benchEvents, eventsDefaults, type EventsOptions } from "./bench/events";
 import {
   ScratchDatabases,
   ensurePostgres,
@@ -56,7 +64,7 @@ import {
 
 // ---- options -------------------------------------------------------------------------
 
-const SECTIONS = ["filing", "clearance", "authz", "startup"] as const;
+const SECTIONS = ["filing", "clearance", "authz", "startup", "events"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -70,10 +78,11 @@ interface Options {
   timeoutMinutes: number;
   adminUrl: string;
   only: Set<Section>;
+  events: EventsOptions;
 }
 
 const USAGE = `usage: node dist/scripts/bench.js [--quick] [--declarations N] [--duration S] [--connections N]
-       [--filing-batches N] [--runs N] [--only ${SECTIONS.join(",")}]`;
+       [--filing-batches N] [--runs N] [--subscribers N,N] [--hold-rate N] [--hold-seconds S] [--only ${SECTIONS.join(",")}]`;
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const num = (name: string, v: string | undefined, min: number): number => {
@@ -93,7 +102,12 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     timeoutMinutes: env.BENCH_TIMEOUT_MINUTES ? num("BENCH_TIMEOUT_MINUTES", env.BENCH_TIMEOUT_MINUTES, 1) : 90,
     adminUrl: env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
     only: new Set(SECTIONS),
+    events: eventsDefaults(quick),
   };
+  if (env.BENCH_SUBSCRIBERS) o.events.subscribers = env.BENCH_SUBSCRIBERS.split(",").map((v) => num("BENCH_SUBSCRIBERS", v, 1));
+  if (env.BENCH_HOLD_RATE) o.events.holdRate = num("BENCH_HOLD_RATE", env.BENCH_HOLD_RATE, 1);
+  if (env.BENCH_HOLD_SECONDS) o.events.holdSeconds = num("BENCH_HOLD_SECONDS", env.BENCH_HOLD_SECONDS, 1);
+  if (env.BENCH_EVENT_DECLARATIONS) o.events.declarations = num("BENCH_EVENT_DECLARATIONS", env.BENCH_EVENT_DECLARATIONS, 1000);
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i];
@@ -114,6 +128,17 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
         break;
       case "--runs":
         o.runs = num(flag, value(), 1);
+        break;
+      case "--subscribers":
+        o.events.subscribers = value()
+          .split(",")
+          .map((v) => num(flag, v, 1));
+        break;
+      case "--hold-rate":
+        o.events.holdRate = num(flag, value(), 1);
+        break;
+      case "--hold-seconds":
+        o.events.holdSeconds = num(flag, value(), 1);
         break;
       case "--only": {
         const names = value().split(",").map((s) => s.trim()) as Section[];
@@ -190,7 +215,7 @@ async function startBenchHub(databaseUrl: string, opts: { http: boolean; countSt
   const hub = createHub(config, prisma, createLogger("silent"), events);
   await hub.services.parties.ensureOperatorParty();
   const schema = await buildHubSchema(events, { debug: false });
-  const server = opts.http ? await startServer(hub, schema, 0, async () => true) : null;
+  const server = opts.http ? await startServer(hub, schema, 0, async () => true, { host: "127.0.0.1" }) : null;
   return {
     hub,
     schema,
@@ -956,6 +981,13 @@ async function main(): Promise<void> {
       await dbs.drop(cw.url);
     }
     if (o.only.has("startup")) await benchStartup();
+    if (o.only.has("events")) {
+      await benchEvents(o.events, {
+        dbs,
+        startHub: (url) => startBenchHub(url, { http: true, countStatements: true }),
+        verdict: (v) => verdicts.push(v),
+      });
+    }
   } finally {
     await cleanup();
   }
