@@ -28,7 +28,8 @@ export class SubscriptionOverflowError extends HubError {
   constructor(limit: number) {
     super(
       "RATE_LIMITED",
-      `This subscription fell more than ${limit} events behind and was ended; events were lost, subscribe again to continue`,
+      `This subscription fell more than ${limit} events behind and was ended; subscribe again with after set to the ` +
+        "last eventId you received to get the events you missed, then live ones",
       { reason: "SUBSCRIPTION_FELL_BEHIND", buffer: limit },
     );
   }
