@@ -48,6 +48,7 @@ import { declarationInput } from "./bench/inputs";
 import type { LoadReport } from "./bench/load";
 import { RAW_SQL, startRawServer } from "./bench/raw-server";
 import { benchEvents, eventsDefaults, type EventsOptions } from "./bench/events";
+import { benchWebhooks, webhooksDefaults } from "./bench/webhooks";
 import {
   ScratchDatabases,
   ensurePostgres,
@@ -64,7 +65,7 @@ import {
 
 // ---- options -------------------------------------------------------------------------
 
-const SECTIONS = ["filing", "clearance", "authz", "startup", "events"] as const;
+const SECTIONS = ["filing", "clearance", "authz", "startup", "events", "webhooks"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -988,6 +989,7 @@ async function main(): Promise<void> {
         verdict: (v) => verdicts.push(v),
       });
     }
+    if (o.only.has("webhooks")) await benchWebhooks(webhooksDefaults(o.quick), { dbs, verdict: (v) => verdicts.push(v) });
   } finally {
     await cleanup();
   }
