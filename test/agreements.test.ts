@@ -134,12 +134,13 @@ describe("agreement lifecycle", () => {
     });
     // Either party may withdraw a proposal.
     await service.revoke(ctxFor(platform), proposed.id, "withdrawn");
+    // One at a time: a promise that rejects before its expectation is attached is an unhandled rejection.
     for (const attempt of [
-      service.accept(ctxFor(carrier), proposed.id),
-      service.suspend(ctxFor(carrier), proposed.id, null),
-      service.revoke(ctxFor(carrier), proposed.id, null),
+      () => service.accept(ctxFor(carrier), proposed.id),
+      () => service.suspend(ctxFor(carrier), proposed.id, null),
+      () => service.revoke(ctxFor(carrier), proposed.id, null),
     ]) {
-      await expect(attempt).rejects.toMatchObject({ ...code("CONFLICT"), message: expect.stringContaining("from REVOKED") });
+      await expect(attempt()).rejects.toMatchObject({ ...code("CONFLICT"), message: expect.stringContaining("from REVOKED") });
     }
     const active = await activeAgreement();
     await expect(service.accept(ctxFor(carrier), active.id)).rejects.toMatchObject(code("CONFLICT"));
