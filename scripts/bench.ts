@@ -51,6 +51,7 @@ import { benchEvents, eventsDefaults, type EventsOptions } from "./bench/events"
 import { benchWebhooks, webhooksDefaults } from "./bench/webhooks";
 import {
   ScratchDatabases,
+  countingPool,
   ensurePostgres,
   fmtInt,
   fmtMs,
@@ -199,18 +200,8 @@ function benchConfig(databaseUrl: string) {
  */
 async function startBenchHub(databaseUrl: string, opts: { http: boolean; countStatements?: boolean }): Promise<BenchHub> {
   const config = benchConfig(databaseUrl);
-  let statements = 0;
-  let pool: Pool | undefined;
-  if (opts.countStatements) {
-    pool = new Pool({ connectionString: databaseUrl, max: 10 });
-    pool.on("connect", (client) => {
-      const query = client.query;
-      client.query = function (this: unknown, ...args: unknown[]) {
-        statements++;
-        return (query as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof client.query;
-    });
-  }
+  const counting = opts.countStatements ? countingPool(databaseUrl, 10) : undefined;
+  const pool = counting?.pool;
   const prisma = createPrismaClient(databaseUrl, { embedded: false, pool });
   const events = createHubPubSub(undefined);
   const hub = createHub(config, prisma, createLogger("silent"), events);
@@ -221,7 +212,7 @@ async function startBenchHub(databaseUrl: string, opts: { http: boolean; countSt
     hub,
     schema,
     server,
-    statements: () => statements,
+    statements: () => counting?.statements() ?? 0,
     async stop() {
       await server?.stop();
       await hub.accessLog.close();

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "pg";
+import { Client, Pool } from "pg";
 import type { LoadJob, LoadReport } from "./load";
 import { adminQuery, withDatabase } from "../../src/infra/postgres-admin";
 
@@ -157,4 +157,18 @@ export function runLoad(job: LoadJob): Promise<LoadReport> {
     });
     child.send(job);
   });
+}
+
+/** A pg pool whose clients count every statement they send (for "SQL statements per ..." figures). */
+export function countingPool(connectionString: string, max: number): { pool: Pool; statements(): number } {
+  let statements = 0;
+  const pool = new Pool({ connectionString, max });
+  pool.on("connect", (client) => {
+    const query = client.query;
+    client.query = function (this: unknown, ...args: unknown[]) {
+      statements++;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof client.query;
+  });
+  return { pool, statements: () => statements };
 }

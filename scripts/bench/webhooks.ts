@@ -51,7 +51,7 @@ import { startServer, type RunningServer } from "../../src/server/server";
 import type { DataCategory, PartyKind, Role } from "../../src/generated/prisma/enums";
 import { WebhookWorker } from "../../src/modules/webhooks/webhook.worker";
 import { ensureWorld, mulberry32, pgWriter, seedDeclarations } from "../../src/seed/demo-world";
-import { fmtInt, fmtMs, heading, note, nowMs, table, type ScratchDatabases } from "./util";
+import { countingPool, fmtInt, fmtMs, heading, note, nowMs, table, type ScratchDatabases } from "./util";
 
 // ---- options and what the section needs from scripts/bench.ts -------------------------
 
@@ -148,15 +148,7 @@ async function startWebhookHub(url: string, o: WebhooksOptions): Promise<Webhook
     ...WEBHOOK_ENV,
     ...(o.concurrency ? { HUB_WEBHOOK_CONCURRENCY: String(o.concurrency) } : {}),
   });
-  let statements = 0;
-  const pool = new Pool({ connectionString: url, max: 10 });
-  pool.on("connect", (client) => {
-    const query = client.query;
-    client.query = function (this: unknown, ...args: unknown[]) {
-      statements++;
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof client.query;
-  });
+  const { pool, statements } = countingPool(url, 10);
   const prisma = createPrismaClient(url, { embedded: false, pool });
   const events = createHubPubSub(undefined);
   const hub = createHub(config, prisma, createLogger("silent"), events);
@@ -170,7 +162,7 @@ async function startWebhookHub(url: string, o: WebhooksOptions): Promise<Webhook
     server,
     config,
     worker,
-    statements: () => statements,
+    statements,
     async stop() {
       await server.stop();
       await worker.stop();
