@@ -101,6 +101,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
         hub.feed.stop();
         await hub.accessLog.close();
         await events.close();
+        await hub.services.analytics.close();
         await prisma.$disconnect();
         await embedded?.stop();
       })()),

@@ -14,6 +14,8 @@ import { WorkflowService } from "./modules/workflow";
 import { NotificationService } from "./modules/notifications";
 import { WriteService } from "./modules/writes";
 import { WebhookService } from "./modules/webhooks/webhook.service";
+import { AnalyticsService } from "./modules/analytics/analytics.service";
+import { createReadPool, poolOf } from "./infra/prisma";
 import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
 import type { LoaderSources } from "./context/loaders";
 
@@ -39,6 +41,8 @@ export interface Hub {
     notifications: NotificationService;
     /** webhook endpoints and logs; the worker (started by app.ts) delivers */
     webhooks: WebhookService;
+    /** analysts' filters and declarationStats (on DATABASE_READ_URL when set) */
+    analytics: AnalyticsService;
   };
 }
 
@@ -67,6 +71,9 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
       writes,
       notifications: new NotificationService(feed),
       webhooks: new WebhookService(prisma, config, writes),
+      analytics: config.DATABASE_READ_URL
+        ? new AnalyticsService(config, createReadPool(config.DATABASE_READ_URL), "replica")
+        : new AnalyticsService(config, poolOf(prisma), "primary"),
     },
   };
 }

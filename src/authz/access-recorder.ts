@@ -12,6 +12,10 @@ export interface AccessLogRecord {
   basis: string;
   agreementId: string | null;
   at: Date;
+  /** set when the data was not read as fields but used by a filter, sort, count or aggregate */
+  inference?: string | null;
+  /** how many records an inference read (their ids are not listed) */
+  recordCount?: number | null;
 }
 
 interface Pending {
@@ -20,6 +24,8 @@ interface Pending {
   basis: Basis;
   recordIds: Set<string>;
   mask: number;
+  inference: string | null;
+  recordCount: number | null;
 }
 
 /** Collects, per request, whose data was read under which basis; summarised at the end. */
@@ -30,11 +36,26 @@ export class AccessRecorder {
     const key = `${holderId}|${recordType}|${basis.rule}|${basis.agreementId ?? ""}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = { holderId, recordType, basis, recordIds: new Set(), mask: 0 };
+      p = { holderId, recordType, basis, recordIds: new Set(), mask: 0, inference: null, recordCount: null };
       this.pending.set(key, p);
     }
     p.recordIds.add(recordId);
     p.mask |= bit;
+  }
+
+  /**
+   * Data used without being read as fields (filter, sort, count, aggregate over `count`
+   * records): one entry per holder, kind of record, basis and kind of use.
+   */
+  recordInference(holderId: string, recordType: string, basis: Basis, mask: number, count: number, inference: string): void {
+    const key = `${holderId}|${recordType}|${basis.rule}|${basis.agreementId ?? ""}|${inference}`;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = { holderId, recordType, basis, recordIds: new Set(), mask: 0, inference, recordCount: 0 };
+      this.pending.set(key, p);
+    }
+    p.mask |= mask;
+    p.recordCount = (p.recordCount ?? 0) + count;
   }
 
   drain(viewer: { partyId: string; apiKeyId: string | null }, operationName: string | null): AccessLogRecord[] {
@@ -50,6 +71,8 @@ export class AccessRecorder {
       basis: p.basis.rule,
       agreementId: p.basis.agreementId,
       at,
+      inference: p.inference,
+      recordCount: p.recordCount,
     }));
     this.pending.clear();
     return out;

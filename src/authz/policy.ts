@@ -46,9 +46,9 @@ const CARRIER: Basis = { rule: "baseline:named-carrier", agreementId: null };
 const FILER: Basis = { rule: "baseline:filer", agreementId: null };
 const PLATFORM: Basis = { rule: "baseline:named-platform", agreementId: null };
 
-const STATUS_TRANSPORT = CATEGORY_BIT.STATUS | CATEGORY_BIT.TRANSPORT;
+export const STATUS_TRANSPORT = CATEGORY_BIT.STATUS | CATEGORY_BIT.TRANSPORT;
 /** The named platform's baseline: the sale is its own, and it knows the tracking number. */
-const PLATFORM_BASELINE = STATUS_TRANSPORT | CATEGORY_BIT.COMMERCIAL;
+export const PLATFORM_BASELINE = STATUS_TRANSPORT | CATEGORY_BIT.COMMERCIAL;
 const DENIED: Decision = Object.freeze({ mask: 0, basis: [] }) as Decision;
 
 /**

@@ -50,6 +50,8 @@ const ruleTree = {
     fieldCategories: isAuthenticated,
     webhooks: isAuthenticated,
     webhookDeliveries: isAuthenticated,
+    // computed under the viewer's rights in SQL (AnalyticsService, PolicySql)
+    declarationStats: isAuthenticated,
   },
   Mutation: {
     createParty: may("party:create"),
@@ -108,6 +110,11 @@ const ruleTree = {
   RegisteredWebhook: allow,
   WebhookDelivery: allow,
   WebhookReplayResult: allow,
+  // measures computed by AnalyticsService from values the viewer may read only
+  DeclarationStats: allow,
+  DeclarationStatsGroup: allow,
+  StatsGroupKeys: allow,
+  AlertRate: allow,
 };
 
 export function hubShield(debug: boolean) {

@@ -5,6 +5,8 @@ const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.string().url().optional(),
+  /** optional read replica for analytics (declarations with `where`, declarationStats) */
+  DATABASE_READ_URL: z.string().url().optional(),
   HUB_DATA_DIR: z.string().default("./.hub-data"),
   HUB_SEED: z.enum(["demo", "none"]).default("demo"),
   HUB_SEED_DECLARATIONS: z.coerce.number().int().min(0).default(3000),
@@ -37,6 +39,11 @@ const schema = z.object({
   HUB_EVENT_POLL_MS: z.coerce.number().int().min(50).max(60000).default(1000),
   HUB_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(24),
   HUB_ACCESS_LOG_FLUSH_MS: z.coerce.number().int().positive().default(500),
+  // Analytics (src/modules/analytics): reference currency, small-group suppression, limits
+  HUB_REFERENCE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, "HUB_REFERENCE_CURRENCY must be an ISO 4217 code").default("EUR"),
+  HUB_STATS_MIN_GROUP_SIZE: z.coerce.number().int().min(1).max(1000000).default(5),
+  HUB_ANALYTICS_TIMEOUT_MS: z.coerce.number().int().min(10).max(600000).default(10000),
+  HUB_ANALYTICS_MAX_COST: z.coerce.number().int().min(1).max(1000000).default(2000),
   // Webhooks (src/modules/webhooks): SSRF allow-list, timeouts, retries, the worker.
   HUB_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
   HUB_WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),

@@ -50,3 +50,15 @@ export async function sqlRows<T>(prisma: PrismaClient, statement: NamedStatement
   if (!pool) throw new Error("sqlRows needs a client made by createPrismaClient");
   return (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[];
 }
+
+/** The pg pool under a client made by createPrismaClient (analytics run statements on it directly). */
+export function poolOf(prisma: PrismaClient): Pool {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error("poolOf needs a client made by createPrismaClient");
+  return pool;
+}
+
+/** A pool on DATABASE_READ_URL (a read replica) for heavy analytics; never written through. */
+export function createReadPool(url: string, poolSize = 5): Pool {
+  return new Pool({ connectionString: url, max: poolSize });
+}

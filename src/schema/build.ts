@@ -11,9 +11,10 @@ import { AuditResolver, WriteAuditResolver } from "../modules/audit";
 import { WorkflowResolver } from "../modules/workflow";
 import { NotificationResolver } from "../modules/notifications";
 import { WebhookResolver } from "../modules/webhooks/webhook.resolver";
+import { AnalyticsResolver } from "../modules/analytics";
 import { createHubPubSub, type HubPubSub } from "../infra/pubsub";
 
-const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, NotificationResolver, WebhookResolver] as const;
+const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, NotificationResolver, WebhookResolver, AnalyticsResolver] as const;
 
 /** The schema as type-graphql builds it from the modules, before authorization wraps it. */
 export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema> {

@@ -70,6 +70,7 @@ export async function startTestHub(
       await server?.stop();
       await hub.accessLog.close();
       await hub.events.close();
+      await hub.services.analytics.close();
       await db.close();
     },
   };

@@ -4,7 +4,7 @@ import type { Logger } from "../../infra/logger";
 
 /** Reads by the same viewer, key and operation of the same holder's data under the same basis. */
 function mergeKey(r: AccessLogRecord): string {
-  return [r.holderId, r.viewerPartyId, r.apiKeyId, r.operationName, r.recordType, r.basis, r.agreementId].join("|");
+  return [r.holderId, r.viewerPartyId, r.apiKeyId, r.operationName, r.recordType, r.basis, r.agreementId, r.inference ?? ""].join("|");
 }
 
 /**
@@ -33,6 +33,7 @@ export class AccessLogWriter {
       if (seen && seen.recordIds.length < this.maxRecordIds) {
         for (const id of r.recordIds) if (!seen.recordIds.includes(id)) seen.recordIds.push(id);
         for (const c of r.categories) if (!seen.categories.includes(c)) seen.categories.push(c);
+        if (r.recordCount != null) seen.recordCount = (seen.recordCount ?? 0) + r.recordCount;
       } else {
         // a full entry is stored as it is; the next reads start a new one
         this.pending.set(seen ? `${key}|${r.at.getTime()}|${this.pending.size}` : key, {
@@ -70,14 +71,14 @@ export class AccessLogWriter {
     const rows = JSON.stringify(batch);
     await this.prisma.$executeRaw`
       INSERT INTO "AccessLogEntry"
-        ("id", "holderId", "viewerPartyId", "apiKeyId", "operationName", "recordType", "recordIds", "categories", "basis", "agreementId", "at")
+        ("id", "holderId", "viewerPartyId", "apiKeyId", "operationName", "recordType", "recordIds", "categories", "basis", "agreementId", "at", "inference", "recordCount")
       SELECT gen_random_uuid(), r."holderId", r."viewerPartyId", r."apiKeyId", r."operationName", r."recordType",
              ARRAY(SELECT json_array_elements_text(r."recordIds")),
              ARRAY(SELECT json_array_elements_text(r."categories"))::"DataCategory"[],
-             r."basis", r."agreementId", r."at" AT TIME ZONE 'UTC'
+             r."basis", r."agreementId", r."at" AT TIME ZONE 'UTC', r."inference", r."recordCount"
       FROM json_to_recordset(${rows}::json) AS r(
         "holderId" uuid, "viewerPartyId" uuid, "apiKeyId" uuid, "operationName" text, "recordType" text,
-        "recordIds" json, "categories" json, "basis" text, "agreementId" uuid, "at" timestamptz)`;
+        "recordIds" json, "categories" json, "basis" text, "agreementId" uuid, "at" timestamptz, "inference" text, "recordCount" int)`;
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,16 @@ export class AccessLogEntry {
   agreementId!: string | null;
   @Field(() => GraphQLDateTime)
   at!: Date;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Set when your data was not read as fields but used by the viewer's query: 'filter' or 'sort' (records " +
+      "returned because their values met the conditions or ranked them), 'count' (records counted), 'aggregate' " +
+      "(records measured by declarationStats); recordIds are then empty (filter and sort: the records returned)",
+  })
+  inference!: string | null;
+  @Field(() => Int, { nullable: true, description: "How many of your records the query used (inference only)" })
+  recordCount!: number | null;
 }
 
 @ArgsType()

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "AccessLogEntry" ADD COLUMN     "inference" TEXT,
+ADD COLUMN     "recordCount" INTEGER;

@@ -1,0 +1,389 @@
+import { Prisma } from "../../generated/prisma/client";
+import { DataCategory } from "../../authz/categories";
+import type { PolicySql } from "../../authz/policy-sql";
+import { isUuid, type Problems } from "../../shared/validation";
+import type { MoneySql } from "./money.sql";
+import type {
+  AmountCondition,
+  CodeCondition,
+  DateTimeCondition,
+  DecimalCondition,
+  DeclarationWhere,
+  EnumCondition,
+  IdCondition,
+  IntCondition,
+  PartyWhere,
+  RelationCondition,
+  StringCondition,
+  TextCondition,
+} from "./analytics.inputs";
+
+const { STATUS, TRANSPORT, COMMERCIAL, PARTIES, RISK, REVENUE } = DataCategory;
+
+/** What a condition compares, and how: the column's kind decides the operators' SQL. */
+type Kind = "enum" | "date" | "string" | "code" | "id" | "decimal" | "int" | "amount" | "bool" | "text";
+interface Column {
+  column: string;
+  kind: Kind;
+  category: DataCategory;
+  /** enum: its PostgreSQL type; amount: its currency and date columns */
+  pgType?: string;
+  currency?: string;
+  date?: string;
+}
+
+const col = (column: string, kind: Kind, category: DataCategory, extra: Partial<Column> = {}): Column => ({ column, kind, category, ...extra });
+
+export const DECLARATION_COLUMNS: Record<string, Column> = {
+  status: col("status", "enum", STATUS, { pgType: "DeclarationStatus" }),
+  filedAt: col("filedAt", "date", STATUS),
+  updatedAt: col("updatedAt", "date", STATUS),
+  releasedAt: col("releasedAt", "date", STATUS),
+  trackingNumber: col("trackingNumber", "string", TRANSPORT),
+  originCountry: col("originCountry", "code", TRANSPORT),
+  destinationCountry: col("destinationCountry", "code", TRANSPORT),
+  grossWeightKg: col("grossWeightKg", "decimal", TRANSPORT),
+  carrierId: col("carrierId", "id", TRANSPORT),
+  postId: col("postId", "id", TRANSPORT),
+  platformId: col("platformId", "id", COMMERCIAL),
+  totalValue: col("totalValue", "amount", COMMERCIAL, { currency: "currency", date: "filedAt" }),
+  currency: col("currency", "code", COMMERCIAL),
+  category: col("category", "enum", COMMERCIAL, { pgType: "DeclarationCategory" }),
+  incoterm: col("incoterm", "string", COMMERCIAL),
+  ddp: col("ddp", "bool", COMMERCIAL),
+  filerId: col("filerId", "id", PARTIES),
+  sellerCountry: col("sellerCountry", "code", PARTIES),
+  buyerCountry: col("buyerCountry", "code", PARTIES),
+};
+
+/** Party links: the declaration's column naming the party, and the category of that link. */
+const PARTY_LINKS: Record<string, Column> = {
+  filer: DECLARATION_COLUMNS.filerId,
+  platform: DECLARATION_COLUMNS.platformId,
+  carrier: DECLARATION_COLUMNS.carrierId,
+  post: DECLARATION_COLUMNS.postId,
+};
+
+interface RelationSpec {
+  table: string;
+  /** the column of the party holding the record; null: the declaration's filer */
+  holder: string | null;
+  columns: Record<string, Column>;
+  /** extra condition on the table (e.g. only the current duty assessment) */
+  only?: string;
+}
+
+export const RELATIONS: Record<string, RelationSpec> = {
+  goodsItems: {
+    table: "GoodsItem",
+    holder: null,
+    columns: {
+      hsCode: col("hsCode", "string", COMMERCIAL),
+      description: col("description", "text", COMMERCIAL),
+      value: col("value", "amount", COMMERCIAL, { currency: "currency" }),
+      quantity: col("quantity", "int", COMMERCIAL),
+      originCountry: col("originCountry", "code", COMMERCIAL),
+      netWeightKg: col("netWeightKg", "decimal", TRANSPORT),
+    },
+  },
+  holds: {
+    table: "Hold",
+    holder: "placedById",
+    columns: {
+      kind: col("kind", "enum", STATUS, { pgType: "HoldKind" }),
+      status: col("status", "enum", STATUS, { pgType: "HoldStatus" }),
+      placedAt: col("placedAt", "date", STATUS),
+      releasedAt: col("releasedAt", "date", STATUS),
+    },
+  },
+  riskAlerts: {
+    table: "RiskAlert",
+    holder: "raisedById",
+    columns: {
+      severity: col("severity", "enum", RISK, { pgType: "AlertSeverity" }),
+      status: col("status", "enum", RISK, { pgType: "AlertStatus" }),
+      reasonCode: col("reasonCode", "string", RISK),
+      createdAt: col("createdAt", "date", RISK),
+    },
+  },
+  duties: {
+    table: "DutyAssessment",
+    holder: "assessedById",
+    only: `"supersededAt" IS NULL`,
+    columns: {
+      taxType: col("taxType", "enum", REVENUE, { pgType: "TaxType" }),
+      amount: col("amount", "amount", REVENUE, { currency: "currency", date: "createdAt" }),
+      collectionModel: col("collectionModel", "enum", REVENUE, { pgType: "CollectionModel" }),
+    },
+  },
+  statusEvents: {
+    table: "StatusEvent",
+    holder: "recordedById",
+    columns: {
+      code: col("code", "string", STATUS),
+      occurredAt: col("occurredAt", "date", STATUS),
+    },
+  },
+};
+
+export const MAX_DEPTH = 8;
+const MAX_LIST = 1000;
+const DECIMAL = /^-?\d{1,12}(\.\d{1,3})?$/;
+
+/** Timestamps are stored as UTC without a zone (Prisma's timestamp(3)). */
+export const utc = (d: Date) => d.toISOString().replace("Z", "");
+
+export interface CompiledFilter {
+  sql: Prisma.Sql;
+  /** categories read on the declaration itself: the viewer must read them all on a row */
+  categories: Set<DataCategory>;
+  /** conditions, relations counted 10 each: the query cost's filter part */
+  cost: number;
+  /** relations the filter reaches (their holders' data is read) */
+  relations: Set<string>;
+}
+
+/**
+ * Compiles a DeclarationWhere into one parameterised SQL condition on the declaration
+ * aliased `d`. Problems are collected with their input paths; the caller throws them.
+ */
+export class FilterCompiler {
+  private categories = new Set<DataCategory>();
+  private relations = new Set<string>();
+  private cost = 0;
+  private aliases = 0;
+
+  constructor(
+    private readonly policy: PolicySql,
+    private readonly money: MoneySql,
+    private readonly problems: Problems,
+  ) {}
+
+  compile(where: DeclarationWhere | undefined | null, path: string): CompiledFilter {
+    const sql = where ? this.node(where, path, 1) : Prisma.sql`TRUE`;
+    return { sql, categories: this.categories, cost: this.cost, relations: this.relations };
+  }
+
+  private node(w: DeclarationWhere, path: string, depth: number): Prisma.Sql {
+    if (depth > MAX_DEPTH) {
+      this.problems.add(path, `nests deeper than ${MAX_DEPTH} levels`);
+      return Prisma.sql`FALSE`;
+    }
+    const and: Prisma.Sql[] = [];
+    for (const [key, value] of Object.entries(w)) {
+      if (value == null) continue;
+      const at = `${path}.${key}`;
+      if (key === "AND" || key === "OR") {
+        const list = value as DeclarationWhere[];
+        if (!list.length) this.problems.add(at, "must not be empty");
+        const parts = list.map((x, i) => this.node(x, `${at}[${i}]`, depth + 1));
+        if (parts.length) and.push(Prisma.sql`(${Prisma.join(parts, key === "AND" ? " AND " : " OR ")})`);
+      } else if (key === "NOT") {
+        and.push(Prisma.sql`NOT ${this.node(value as DeclarationWhere, at, depth + 1)}`);
+      } else if (key in DECLARATION_COLUMNS) {
+        const c = DECLARATION_COLUMNS[key];
+        this.categories.add(c.category);
+        and.push(this.leaf("d", c, value, at));
+      } else if (key in PARTY_LINKS) {
+        and.push(this.party(PARTY_LINKS[key], value as PartyWhere, at));
+      } else if (key in RELATIONS) {
+        and.push(this.relation(key, value as RelationCondition<Record<string, unknown>>, at));
+      }
+    }
+    if (!and.length) this.problems.add(path, "names no condition");
+    return and.length ? Prisma.sql`(${Prisma.join(and, " AND ")})` : Prisma.sql`FALSE`;
+  }
+
+  private party(link: Column, w: PartyWhere, path: string): Prisma.Sql {
+    this.categories.add(link.category);
+    this.cost += 3;
+    const conds: Prisma.Sql[] = [];
+    if (w.id != null) {
+      if (!isUuid(w.id)) this.problems.add(`${path}.id`, "is not a valid id");
+      conds.push(Prisma.sql`p."id" = ${w.id}::uuid`);
+    }
+    if (w.country) conds.push(this.leaf("p", col("country", "code", link.category), w.country, `${path}.country`));
+    if (w.name) conds.push(this.leaf("p", col("name", "string", link.category), w.name, `${path}.name`));
+    if (!conds.length) this.problems.add(path, "names no condition");
+    return Prisma.sql`EXISTS (SELECT 1 FROM "Party" p WHERE p."id" = d.${Prisma.raw(`"${link.column}"`)} AND ${Prisma.join(conds.length ? conds : [Prisma.sql`FALSE`], " AND ")})`;
+  }
+
+  private relation(name: string, r: RelationCondition<Record<string, unknown>>, path: string): Prisma.Sql {
+    const spec = RELATIONS[name];
+    const given = (["some", "none"] as const).filter((k) => r[k] != null);
+    if (given.length !== 1) {
+      this.problems.add(path, given.length ? "some and none cannot be combined (nest them under AND)" : "needs some or none");
+      return Prisma.sql`FALSE`;
+    }
+    this.relations.add(name);
+    this.cost += 10;
+    const alias = `r${++this.aliases}`;
+    const cats = new Set<DataCategory>();
+    const conds: Prisma.Sql[] = [];
+    const w = r[given[0]]!;
+    for (const [key, value] of Object.entries(w)) {
+      if (value == null || !(key in spec.columns)) continue;
+      cats.add(spec.columns[key].category);
+      conds.push(this.leaf(alias, spec.columns[key], value, `${path}.${given[0]}.${key}`));
+    }
+    const a = (c: string) => Prisma.raw(`${alias}."${c}"`);
+    const holder = spec.holder ? a(spec.holder) : null;
+    const parts = [
+      Prisma.sql`${a("declarationId")} = d."id"`,
+      ...(spec.only ? [Prisma.raw(`${alias}.${spec.only}`)] : []),
+      this.policy.readable("d", cats, holder),
+      ...conds,
+    ];
+    const exists = Prisma.sql`EXISTS (SELECT 1 FROM ${Prisma.raw(`"${spec.table}" ${alias}`)} WHERE ${Prisma.join(parts, " AND ")})`;
+    return given[0] === "some" ? exists : Prisma.sql`NOT ${exists}`;
+  }
+
+  /** One column's condition object: its operators ANDed, NULL read as false (two-valued NOT). */
+  private leaf(alias: string, c: Column, cond: unknown, path: string): Prisma.Sql {
+    const column = Prisma.raw(`${alias}."${c.column}"`);
+    const parts = this.operators(alias, column, c, cond as Record<string, unknown>, path);
+    this.cost += Math.max(parts.length, 1);
+    if (!parts.length) {
+      this.problems.add(path, "names no operator");
+      return Prisma.sql`FALSE`;
+    }
+    return Prisma.sql`COALESCE((${Prisma.join(parts, " AND ")}), FALSE)`;
+  }
+
+  private operators(alias: string, column: Prisma.Sql, c: Column, cond: Record<string, unknown>, path: string): Prisma.Sql[] {
+    switch (c.kind) {
+      case "bool":
+        return [Prisma.sql`${column} = ${cond as unknown as boolean}`];
+      case "text":
+        return this.text(column, cond as unknown as TextCondition, path);
+      case "enum":
+        return this.enumOps(column, c.pgType!, cond as EnumCondition, path);
+      case "code":
+        return this.codeOps(column, cond as CodeCondition, path);
+      case "string":
+        return this.stringOps(column, cond as StringCondition, path);
+      case "id":
+        return this.idOps(column, cond as IdCondition, path);
+      case "date":
+        return this.rangeOps(column, cond as DateTimeCondition, path, (v) => Prisma.sql`${utc(v as Date)}::timestamp`, true);
+      case "decimal":
+        return this.rangeOps(column, cond as DecimalCondition, path, (v, at) => this.decimal(v, at));
+      case "int":
+        return this.rangeOps(column, cond as IntCondition, path, (v) => Prisma.sql`${v as number}::int`);
+      case "amount":
+        return this.amountOps(alias, column, c, cond as AmountCondition, path);
+    }
+  }
+
+  private exclusive(cond: object, path: string, keys: string[]): void {
+    const given = keys.filter((k) => (cond as Record<string, unknown>)[k] != null);
+    if (given.length > 1) this.problems.add(path, `${given.join(" and ")} cannot be combined`);
+  }
+
+  private list<T>(values: T[], path: string): T[] {
+    if (!values.length || values.length > MAX_LIST) this.problems.add(path, `must hold 1 to ${MAX_LIST} values`);
+    this.cost += Math.ceil(values.length / 100);
+    return values;
+  }
+
+  private enumOps(column: Prisma.Sql, pgType: string, c: EnumCondition, path: string): Prisma.Sql[] {
+    this.exclusive(c, path, ["eq", "in"]);
+    const type = Prisma.raw(`"${pgType}"`);
+    const out: Prisma.Sql[] = [];
+    if (c.eq != null) out.push(Prisma.sql`${column} = ${c.eq}::${type}`);
+    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`)}::${type}[])`);
+    return out;
+  }
+
+  private codeOps(column: Prisma.Sql, c: CodeCondition, path: string): Prisma.Sql[] {
+    this.exclusive(c, path, ["eq", "in"]);
+    const norm = (v: string, at: string) => {
+      const s = v.trim().toUpperCase();
+      if (!/^[A-Z]{2,3}$/.test(s)) this.problems.add(at, "must be a 2- or 3-letter code");
+      return s;
+    };
+    const out: Prisma.Sql[] = [];
+    if (c.eq != null) out.push(Prisma.sql`${column} = ${norm(c.eq, `${path}.eq`)}::bpchar`);
+    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`).map((v, i) => norm(v, `${path}.in[${i}]`))}::bpchar[])`);
+    return out;
+  }
+
+  private stringOps(column: Prisma.Sql, c: StringCondition, path: string): Prisma.Sql[] {
+    this.exclusive(c, path, ["eq", "in", "startsWith"]);
+    const out: Prisma.Sql[] = [];
+    if (c.eq != null) out.push(Prisma.sql`${column} = ${c.eq}`);
+    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`)}::text[])`);
+    if (c.startsWith != null) {
+      if (!c.startsWith.length || c.startsWith.length > 64) this.problems.add(`${path}.startsWith`, "must be 1 to 64 characters");
+      // LIKE with the prefix's own wildcards escaped, so an index on the column serves it
+      const pattern = `${c.startsWith.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      out.push(Prisma.sql`${column} LIKE ${pattern}`);
+    }
+    return out;
+  }
+
+  private idOps(column: Prisma.Sql, c: IdCondition, path: string): Prisma.Sql[] {
+    if (c.isNull != null && (c.eq != null || c.in != null)) this.problems.add(path, "isNull cannot be combined with eq or in");
+    this.exclusive(c, path, ["eq", "in"]);
+    const check = (v: string, at: string) => (isUuid(v) ? v : (this.problems.add(at, "is not a valid id"), v));
+    const out: Prisma.Sql[] = [];
+    if (c.isNull != null) out.push(c.isNull ? Prisma.sql`${column} IS NULL` : Prisma.sql`${column} IS NOT NULL`);
+    if (c.eq != null) out.push(Prisma.sql`${column} = ${check(c.eq, `${path}.eq`)}::uuid`);
+    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`).map((v, i) => check(v, `${path}.in[${i}]`))}::uuid[])`);
+    return out;
+  }
+
+  private rangeOps(
+    column: Prisma.Sql,
+    c: object,
+    path: string,
+    param: (v: unknown, at: string) => Prisma.Sql,
+    nullable = false,
+  ): Prisma.Sql[] {
+    const cond = c as Record<string, unknown>;
+    const ops: Record<string, string> = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
+    if (nullable && cond.isNull != null && Object.keys(ops).some((k) => cond[k] != null)) {
+      this.problems.add(path, "isNull cannot be combined with a comparison");
+    }
+    this.exclusive(c, path, ["eq", "gt", "gte"]);
+    this.exclusive(c, path, ["eq", "lt", "lte"]);
+    const out: Prisma.Sql[] = [];
+    if (nullable && cond.isNull != null) out.push(cond.isNull ? Prisma.sql`${column} IS NULL` : Prisma.sql`${column} IS NOT NULL`);
+    for (const [k, op] of Object.entries(ops)) {
+      if (cond[k] != null) out.push(Prisma.sql`${column} ${Prisma.raw(op)} ${param(cond[k], `${path}.${k}`)}`);
+    }
+    return out;
+  }
+
+  private decimal(v: unknown, path: string): Prisma.Sql {
+    const s = String(v).trim();
+    if (!DECIMAL.test(s)) this.problems.add(path, "must be an exact decimal string, e.g. \"100.50\"");
+    return Prisma.sql`${DECIMAL.test(s) ? s : "0"}::numeric`;
+  }
+
+  private amountOps(alias: string, column: Prisma.Sql, c: Column, cond: AmountCondition, path: string): Prisma.Sql[] {
+    const { currency, ...comparisons } = cond;
+    const cur = Prisma.raw(`${alias}."${c.currency}"`);
+    const pre: Prisma.Sql[] = [];
+    let target = column;
+    if (currency != null) {
+      // within a stated currency: only amounts stated in it, compared as they are
+      const code = currency.trim().toUpperCase();
+      if (!/^[A-Z]{3}$/.test(code)) this.problems.add(`${path}.currency`, "must be an ISO 4217 code");
+      pre.push(Prisma.sql`${cur} = ${code}::bpchar`);
+    } else {
+      // in the reference currency, at the rate of the record's date
+      const date = Prisma.raw(c.date ? `${alias}."${c.date}"` : `d."filedAt"`);
+      target = this.money.inReference(column, cur, date);
+    }
+    const ops = this.rangeOps(target, comparisons, path, (v, at) => this.decimal(v, at));
+    return ops.length ? [...pre, ...ops] : [];
+  }
+
+  private text(column: Prisma.Sql, c: TextCondition, path: string): Prisma.Sql[] {
+    const q = c.search?.trim() ?? "";
+    if (!q.length || q.length > 200) this.problems.add(`${path}.search`, "must be 1 to 200 characters");
+    this.cost += 5;
+    return [Prisma.sql`to_tsvector('english', ${column}) @@ plainto_tsquery('english', ${q})`];
+  }
+}
