@@ -15,6 +15,7 @@ import { applyPendingMigrations } from "../src/infra/migrations";
 import { createPrismaClient } from "../src/infra/prisma";
 import { createHubPubSub } from "../src/infra/pubsub";
 import { Pool } from "pg";
+import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
 import { DEFAULT_SEED, ensureWorld, issueDemoKeys, pgWriter, seedDeclarations, type DemoKeys } from "../src/seed/demo-world";
 
 interface Args {
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
   let pool: Pool | undefined;
   try {
     await hub.services.parties.ensureOperatorParty();
+    const shipped = await loadShippedRuleSets(hub.services.rules);
+    console.log(`rule sets: ${shipped.rules} rules and ${shipped.rates} exchange rates loaded (illustrative)`);
     const { world, createdParties, createdAgreements } = await ensureWorld(prisma);
     const offset = await prisma.declaration.count();
     console.log(

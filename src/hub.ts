@@ -16,6 +16,7 @@ import { WriteService } from "./modules/writes";
 import { WebhookService } from "./modules/webhooks/webhook.service";
 import { AnalyticsService } from "./modules/analytics/analytics.service";
 import { createReadPool, poolOf } from "./infra/prisma";
+import { RulesService } from "./modules/rules";
 import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
 import type { LoaderSources } from "./context/loaders";
 
@@ -43,6 +44,8 @@ export interface Hub {
     webhooks: WebhookService;
     /** analysts' filters and declarationStats (on DATABASE_READ_URL when set) */
     analytics: AnalyticsService;
+    /** versioned rules: tariffs, thresholds, settings, exchange rates */
+    rules: RulesService;
   };
 }
 
@@ -53,6 +56,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
   const writes = new WriteService(prisma, () => events.pubsub.publish(TOPICS.EVENTS_APPENDED, {}));
   const feed = new EventFeed(new EventsRepository(prisma), events, log, config.HUB_EVENT_POLL_MS);
   const parties = new PartyService(prisma, config, writes);
+  const rules = new RulesService(prisma, writes, events);
   return {
     config,
     prisma,
@@ -74,6 +78,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
       analytics: config.DATABASE_READ_URL
         ? new AnalyticsService(config, createReadPool(config.DATABASE_READ_URL), "replica")
         : new AnalyticsService(config, poolOf(prisma), "primary"),
+      rules,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Contribution, DeclarationStatus, HoldKind, PartyKind, Role } from "../generated/prisma/enums";
 import type { DeclarationScope } from "./policy";
 import type { Principal } from "./principal";
+import { EU_MEMBER_STATES } from "../shared/validation";
 
 /*
  * Who may do what: every write action of the hub, as data. The policy engine (policy.ts)
@@ -50,6 +51,7 @@ export type Action =
   | `hold:place:${HoldKind}`
   | `hold:release:${HoldKind}`
   | "duties:assess"
+  | "rules:publish"
   | "webhook:register"
   | "webhook:read"
   | "webhook:update"
@@ -69,7 +71,8 @@ export type Relation =
   | "agreementParty"
   | "keyOwner"
   | "partner"
-  | "endpointOwner";
+  | "endpointOwner"
+  | "jurisdictionOfficer";
 
 /** What an action is about; only the parts it needs are given. */
 export interface WriteResource {
@@ -81,6 +84,8 @@ export interface WriteResource {
   keyOwnerId?: string;
   /** the party owning the webhook endpoint */
   endpointOwnerId?: string;
+  /** whose rules (tariffs, thresholds, exchange rates): a country code, or EU */
+  jurisdiction?: string;
 }
 
 const TRADE_KINDS: readonly PartyKind[] = ["PLATFORM", "CARRIER", "POST", "BROKER"];
@@ -153,6 +158,15 @@ export const RELATIONS: Record<Relation, RelationRule> = {
     describe: "the party owning the endpoint",
     kinds: [...TRADE_KINDS, "CUSTOMS"],
     holds: (p, r) => p.role !== "OPERATOR" && r.endpointOwnerId === p.partyId,
+  },
+  jurisdictionOfficer: {
+    describe: "a customs officer of that jurisdiction (of an EU member state for EU rules)",
+    kinds: ["CUSTOMS"],
+    holds: (p, r) =>
+      p.partyKind === "CUSTOMS" &&
+      p.role === "OFFICER" &&
+      !!r.jurisdiction &&
+      (r.jurisdiction === p.country || (r.jurisdiction === "EU" && EU_MEMBER_STATES.has(p.country))),
   },
 };
 
@@ -235,6 +249,11 @@ export const AUTHORITY: readonly Permission[] = [
   ]),
   { action: "duties:assess", who: ["destinationOfficer"], delegable: "DUTIES", customsDecision: true, note: "a correction supersedes the previous assessment" },
   {
+    action: "rules:publish",
+    who: ["jurisdictionOfficer"],
+    note: "tariff rules, thresholds, settings and exchange rates, as new versions; never delegated",
+  },
+  {
     action: "webhook:register",
     who: ["partner"],
     note: "the endpoint hears what the registering key's party and role may hear, as its subscriptions would",
@@ -290,6 +309,7 @@ const PHRASES: Record<string, string> = {
   "riskAlert:raise": "raise risk alerts on this declaration",
   "riskAlert:resolve": "resolve this risk alert",
   "duties:assess": "assess duties on this declaration",
+  "rules:publish": "publish rules for this jurisdiction",
   "webhook:register": "register webhooks",
   "webhook:read": "read this webhook",
   "webhook:update": "update this webhook",

@@ -52,6 +52,9 @@ const ruleTree = {
     webhookDeliveries: isAuthenticated,
     // computed under the viewer's rights in SQL (AnalyticsService, PolicySql)
     declarationStats: isAuthenticated,
+    // public law (tariffs, thresholds, rates); RulesService lists public kinds only
+    rules: isAuthenticated,
+    exchangeRates: isAuthenticated,
   },
   Mutation: {
     createParty: may("party:create"),
@@ -76,6 +79,7 @@ const ruleTree = {
     updateWebhook: isAuthenticated,
     deleteWebhook: isAuthenticated,
     replayWebhookDeliveries: isAuthenticated,
+    publishRules: isAuthenticated,
   },
   // shield guards only each event's resolve step; the service authorizes the subscribe step
   Subscription: {
@@ -115,6 +119,10 @@ const ruleTree = {
   DeclarationStatsGroup: allow,
   StatsGroupKeys: allow,
   AlertRate: allow,
+  // public rule data
+  RuleVersion: allow,
+  ExchangeRateVersion: allow,
+  PublishedRules: allow,
 };
 
 export function hubShield(debug: boolean) {

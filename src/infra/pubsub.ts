@@ -9,6 +9,8 @@ export interface HubEvents {
   HOLD_PLACED: [{ holdId: string; declarationId: string }];
   DECLARATION_STATUS_CHANGED: [{ declarationId: string; status: string; previousStatus: string }];
   AGREEMENTS_CHANGED: [{ partyIds: string[] }];
+  /** rules or exchange rates of these jurisdictions were published: drop cached rule books */
+  RULES_CHANGED: [{ jurisdictions: string[] }];
   /** a write committed outbox events: event feeds read them from the database */
   EVENTS_APPENDED: [Record<string, never>];
 }
@@ -17,6 +19,7 @@ export const TOPICS = {
   HOLD_PLACED: "HOLD_PLACED",
   DECLARATION_STATUS_CHANGED: "DECLARATION_STATUS_CHANGED",
   AGREEMENTS_CHANGED: "AGREEMENTS_CHANGED",
+  RULES_CHANGED: "RULES_CHANGED",
   EVENTS_APPENDED: "EVENTS_APPENDED",
 } as const;
 

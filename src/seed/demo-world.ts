@@ -25,6 +25,7 @@ import type {
 } from "../generated/prisma/enums";
 import type { Pool } from "pg";
 import type { Hub } from "../hub";
+import { loadShippedRuleSets } from "../modules/rules/rules.loader";
 import type { Logger } from "../infra/logger";
 
 export type DemoKeys = { role: string; party: string; secret: string }[];
@@ -1482,6 +1483,8 @@ export async function seedDemoWorld(hub: Hub, opts: { declarations: number; log:
   const { log } = opts;
   const started = Date.now();
   const count = opts.declarations ?? DEFAULT_DECLARATIONS;
+  const shipped = await loadShippedRuleSets(hub.services.rules);
+  log.info(shipped, "demo world: shipped rule sets loaded (illustrative)");
   const { world, createdParties, createdAgreements } = await ensureWorld(hub.prisma);
   log.info({ createdParties, createdAgreements }, "demo world: parties and agreements ready");
   const keys = await issueDemoKeys(hub, world);
