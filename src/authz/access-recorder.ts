@@ -47,7 +47,7 @@ export class AccessRecorder {
    * Data used without being read as fields (filter, sort, count, aggregate over `count`
    * records): one entry per holder, kind of record, basis and kind of use.
    */
-  recordInference(holderId: string, recordType: string, basis: Basis, mask: number, count: number, inference: string): void {
+  recordInference(holderId: string, recordType: string, basis: Basis, mask: number, count: number, inference: string, recordId?: string): void {
     const key = `${holderId}|${recordType}|${basis.rule}|${basis.agreementId ?? ""}|${inference}`;
     let p = this.pending.get(key);
     if (!p) {
@@ -56,6 +56,7 @@ export class AccessRecorder {
     }
     p.mask |= mask;
     p.recordCount = (p.recordCount ?? 0) + count;
+    if (recordId) p.recordIds.add(recordId);
   }
 
   drain(viewer: { partyId: string; apiKeyId: string | null }, operationName: string | null): AccessLogRecord[] {

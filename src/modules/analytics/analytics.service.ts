@@ -1,4 +1,5 @@
 import type { Pool } from "pg";
+import { Prisma } from "../../generated/prisma/client";
 import type { Config } from "../../config";
 import type { HubContext } from "../../context/context";
 import { PolicySql } from "../../authz/policy-sql";
@@ -12,6 +13,9 @@ import { keyCategories, StatsRepository, type StatsResult, type StatsRow } from 
 import { StatsGroupKey, type DeclarationStats, type DeclarationStatsArgs } from "./stats.types";
 import type { DeclarationWhere } from "./analytics.inputs";
 import { recordInference } from "./inference";
+import { ListRepository, sortSpec } from "./list.repository";
+import { BadUserInputError } from "../../shared/errors";
+import type { DataCategory } from "../../authz/categories";
 
 const EXPANDING = new Set([StatsGroupKey.HS_CHAPTER, StatsGroupKey.HS_HEADING, StatsGroupKey.HOLD_KIND, StatsGroupKey.ALERT_SEVERITY]);
 const EXCLUSIVE: StatsGroupKey[][] = [
@@ -86,6 +90,75 @@ export class AnalyticsService {
       groups: (result.groups ?? []).map(toGroup),
     };
   }
+}
+
+/** One page of the analysts' declarations: ids in order with their cursors, and the count on demand. */
+export interface AnalyticsPage {
+  edges: { id: string; cursor: string }[];
+  hasNextPage: boolean;
+  /** categories the filter and sort read on each declaration returned */
+  categories: DataCategory[];
+  totalCount: () => Promise<number>;
+}
+
+export interface AnalyticsListArgs {
+  where?: DeclarationWhere;
+  orderBy: { field: string; direction: "asc" | "desc" }[];
+  first: number;
+  after?: string | null;
+}
+
+const BAD_CURSOR = "is not a cursor of this query";
+
+export class CursorCodec {
+  static encode(signature: string, values: string[], id: string): string {
+    return Buffer.from(JSON.stringify({ o: signature, k: values, id })).toString("base64url");
+  }
+  static decode(cursor: string, signature: string, keys: number): { values: string[]; id: string } {
+    try {
+      const c = JSON.parse(Buffer.from(cursor, "base64url").toString());
+      const ok = c && c.o === signature && Array.isArray(c.k) && c.k.length === keys && c.k.every((v: unknown) => typeof v === "string");
+      if (ok && typeof c.id === "string" && /^[0-9a-f-]{36}$/i.test(c.id)) return { values: c.k, id: c.id };
+    } catch {
+      // falls through: garbage
+    }
+    throw BadUserInputError.at("after", BAD_CURSOR);
+  }
+}
+
+export interface ListContext {
+  ctx: HubContext;
+  policy: Policy;
+  args: AnalyticsListArgs;
+}
+
+/** The analysts' list, on the same compiler and policy as the statistics. */
+export async function analyticsPage(service: AnalyticsService, { ctx, policy, args }: ListContext): Promise<AnalyticsPage> {
+  const problems = new Problems();
+  const compiled = service.compile(policy, args.where, "where", problems);
+  const keys = args.orderBy.map((o) => ({ spec: sortSpec(o.field, service.money), desc: o.direction === "desc" }));
+  const fields = args.orderBy.map((o) => o.field);
+  if (new Set(fields).size !== fields.length) problems.add("orderBy", "names a field twice");
+  if (keys.length > 5) problems.add("orderBy", "at most 5 keys");
+  problems.throwIfAny();
+  service.checkCost(compiled.cost * Math.ceil(args.first / 100) + Math.ceil(args.first / 10) + 5 * keys.length);
+  const categories = [...new Set([...compiled.categories, ...keys.map((k) => k.spec.category)])];
+  const where = Prisma.sql`${compiled.policySql.readable("d", categories)} AND ${compiled.sql}`;
+  const signature = args.orderBy.map((o) => `${o.field}:${o.direction}`).join(",");
+  const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
+  const repo = new ListRepository(service.db, compiled.policySql);
+  const rows = await repo.page({ where, keys, after, take: args.first + 1 });
+  const page = rows.slice(0, args.first);
+  return {
+    edges: page.map((r) => ({ id: r.id, cursor: CursorCodec.encode(signature, r.keys, r.id) })),
+    hasNextPage: rows.length > args.first,
+    categories,
+    totalCount: async () => {
+      const { total, holders } = await repo.count(where, policy.partyId);
+      recordInference(ctx, policy, holders, categories, "count", []);
+      return total;
+    },
+  };
 }
 
 function toGroup(r: StatsRow) {

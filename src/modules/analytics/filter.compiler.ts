@@ -160,7 +160,8 @@ export class FilterCompiler {
   ) {}
 
   compile(where: DeclarationWhere | undefined | null, path: string): CompiledFilter {
-    const sql = where ? this.node(where, path, 1) : Prisma.sql`TRUE`;
+    const empty = !where || Object.values(where).every((v) => v == null);
+    const sql = empty ? Prisma.sql`TRUE` : this.node(where, path, 1);
     return { sql, categories: this.categories, cost: this.cost, relations: this.relations };
   }
 

@@ -1,6 +1,6 @@
 import type { HubContext } from "../../context/context";
 import { ALL_CATEGORIES, CATEGORY_BIT, maskOf, DataCategory } from "../../authz/categories";
-import type { Basis, Policy } from "../../authz/policy";
+import type { Basis, DeclarationScope, Decision, Policy } from "../../authz/policy";
 import type { StatsHolder } from "./stats.repository";
 
 export type InferenceKind = "filter" | "sort" | "count" | "aggregate";
@@ -39,19 +39,40 @@ export function recordInference(
     };
     const decision = policy.decide(h.holder, scope);
     const wanted = h.kind === "Declaration" ? [...declarationCategories, ...extra] : READ_OF[h.kind];
-    const read = maskOf(wanted) & decision.mask;
-    // one record per basis, with the categories read under it
-    const byBasis = new Map<string, { basis: Basis; mask: number }>();
-    ALL_CATEGORIES.forEach((c, i) => {
-      const basis = decision.basis[i];
-      if (!(read & CATEGORY_BIT[c]) || !basis) return;
-      const key = `${basis.rule}|${basis.agreementId ?? ""}`;
-      const entry = byBasis.get(key) ?? { basis, mask: 0 };
-      entry.mask |= CATEGORY_BIT[c];
-      byBasis.set(key, entry);
-    });
-    for (const { basis, mask } of byBasis.values()) {
+    for (const { basis, mask } of byBasis(decision, maskOf(wanted) & decision.mask)) {
       ctx.authz.recorder.recordInference(h.holder, h.kind, basis, mask, h.n, kind);
     }
   }
+}
+
+/** Filter and sort: the declarations returned met the conditions or were ranked by values of their filers. */
+export function recordRowsInference(
+  ctx: HubContext,
+  policy: Policy,
+  rows: DeclarationScope[],
+  categories: DataCategory[],
+  kind: InferenceKind,
+): void {
+  const want = maskOf(categories);
+  for (const row of rows) {
+    if (row.filerId === policy.partyId) continue;
+    const decision = policy.decide(row.filerId, row);
+    for (const { basis, mask } of byBasis(decision, want & decision.mask)) {
+      ctx.authz.recorder.recordInference(row.filerId, "Declaration", basis, mask, 1, kind, row.id);
+    }
+  }
+}
+
+/** The categories of `read`, grouped by the basis that grants each: one access-log entry per basis. */
+function byBasis(decision: Decision, read: number): { basis: Basis; mask: number }[] {
+  const out = new Map<string, { basis: Basis; mask: number }>();
+  ALL_CATEGORIES.forEach((c, i) => {
+    const basis = decision.basis[i];
+    if (!(read & CATEGORY_BIT[c]) || !basis) return;
+    const key = `${basis.rule}|${basis.agreementId ?? ""}`;
+    const entry = out.get(key) ?? { basis, mask: 0 };
+    entry.mask |= CATEGORY_BIT[c];
+    out.set(key, entry);
+  });
+  return [...out.values()];
 }

@@ -3,16 +3,26 @@ import { GraphQLDateTime } from "graphql-scalars";
 import { DeclarationCategory, DeclarationStatus } from "../../generated/prisma/enums";
 import { StructuralField } from "../../authz/categories";
 import { Declaration } from "./declarations.types";
+import { DeclarationWhere } from "../analytics/analytics.inputs";
 
 export enum DeclarationOrderField {
   FILED_AT = "filedAt",
   UPDATED_AT = "updatedAt",
   TOTAL_VALUE = "totalValue",
   GROSS_WEIGHT = "grossWeightKg",
+  RELEASED_AT = "releasedAt",
+  STATUS = "status",
+  DESTINATION = "destinationCountry",
+  ORIGIN = "originCountry",
+  TRACKING_NUMBER = "trackingNumber",
 }
 registerEnumType(DeclarationOrderField, {
   name: "DeclarationOrderField",
-  description: "Sorting by a field keeps only declarations whose value of it you may read",
+  description:
+    "Sorting by a field keeps only declarations whose value of it you may read (FILED_AT, UPDATED_AT, RELEASED_AT, " +
+    "STATUS: STATUS; GROSS_WEIGHT, DESTINATION, ORIGIN, TRACKING_NUMBER: TRANSPORT; TOTAL_VALUE: COMMERCIAL). " +
+    "TOTAL_VALUE ranks amounts in the reference currency at the rate of the filing date, leaving out amounts " +
+    "without a rate; RELEASED_AT leaves out declarations not released.",
 });
 
 export enum OrderDirection {
@@ -68,10 +78,22 @@ export class DeclarationFilter {
 
 @ArgsType()
 export class DeclarationsArgs {
-  @Field(() => DeclarationFilter, { nullable: true })
+  @Field(() => DeclarationFilter, { nullable: true, description: "The fixed filter (ANDed conditions); not with `where`" })
   filter?: DeclarationFilter;
-  @Field(() => DeclarationOrder, { nullable: true, description: "Default: filedAt descending" })
+  @Field(() => DeclarationWhere, {
+    nullable: true,
+    description: "The analysts' filter language (AND / OR / NOT, operators, relations); not with `filter`",
+  })
+  where?: DeclarationWhere;
+  @Field(() => DeclarationOrder, { nullable: true, description: "One sort key (default: filedAt descending); not with sortBy" })
   orderBy?: DeclarationOrder;
+  @Field(() => [DeclarationOrder], {
+    nullable: true,
+    description:
+      "Several sort keys, 1 to 5, in order; ties broken by id; not with orderBy. Pages follow with `after` " +
+      "(keyset): a page starts after the previous page's last row whatever is filed meanwhile",
+  })
+  sortBy?: DeclarationOrder[];
   @Field(() => Int, { defaultValue: 50, description: "Page size, 1 to 1000" })
   first!: number;
   @Field(() => String, { nullable: true, description: "Cursor of the last edge of the previous page" })

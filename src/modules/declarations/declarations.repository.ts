@@ -147,6 +147,10 @@ export class DeclarationRepository {
     return this.prisma.declaration.findMany({ where, orderBy, cursor, skip: cursor ? 1 : 0, take });
   }
 
+  findByIds(ids: string[]): Promise<DeclarationRow[]> {
+    return ids.length ? this.prisma.declaration.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
+  }
+
   count(where: Prisma.DeclarationWhereInput): Promise<number> {
     return this.prisma.declaration.count({ where });
   }

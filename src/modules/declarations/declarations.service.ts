@@ -9,7 +9,9 @@ import { isUuid, MONEY, positiveDecimal, Problems } from "../../shared/validatio
 import { DeclarationFiling } from "./declarations.filing";
 import { DeclarationRepository } from "./declarations.repository";
 import type { DeclarationInput } from "./declarations.inputs";
-import { DeclarationOrderField, type DeclarationFilter, type DeclarationsArgs } from "./declarations.query";
+import { DeclarationOrderField, OrderDirection, type DeclarationFilter, type DeclarationOrder, type DeclarationsArgs } from "./declarations.query";
+import { analyticsPage } from "../analytics/analytics.service";
+import { recordRowsInference } from "../analytics/inference";
 
 const { STATUS, TRANSPORT, COMMERCIAL, PARTIES } = DataCategory;
 
@@ -36,6 +38,11 @@ const ORDER_CATEGORY: Record<DeclarationOrderField, DataCategory> = {
   [DeclarationOrderField.UPDATED_AT]: STATUS,
   [DeclarationOrderField.TOTAL_VALUE]: COMMERCIAL,
   [DeclarationOrderField.GROSS_WEIGHT]: TRANSPORT,
+  [DeclarationOrderField.RELEASED_AT]: STATUS,
+  [DeclarationOrderField.STATUS]: STATUS,
+  [DeclarationOrderField.DESTINATION]: TRANSPORT,
+  [DeclarationOrderField.ORIGIN]: TRANSPORT,
+  [DeclarationOrderField.TRACKING_NUMBER]: TRANSPORT,
 };
 
 export const MAX_PAGE = 1000;
@@ -162,8 +169,17 @@ export class DeclarationService {
     if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE) {
       problems.add("first", `must be between 1 and ${MAX_PAGE}`);
     }
+    if (args.where && args.filter) problems.add("where", "cannot be combined with filter (use where alone)");
+    if (args.sortBy && args.orderBy) problems.add("sortBy", "cannot be combined with orderBy (use sortBy alone)");
+    if (args.sortBy && !args.sortBy.length) problems.add("sortBy", "must name 1 to 5 keys");
+    const given = args.sortBy?.length ? args.sortBy : args.orderBy ? [args.orderBy] : null;
+    const orders: DeclarationOrder[] = given ?? [{ field: DeclarationOrderField.FILED_AT, direction: OrderDirection.DESC }];
+    if (args.where || orders.length > 1 || orders[0].field === DeclarationOrderField.TOTAL_VALUE) {
+      problems.throwIfAny();
+      return this.analyticsList(ctx, policy, { ...args, orderBy: orders });
+    }
     const { where: filterWhere, categories } = this.compileFilter(args.filter ?? {}, problems);
-    const order = args.orderBy ?? { field: DeclarationOrderField.FILED_AT, direction: "desc" as const };
+    const order = orders[0];
     categories.add(ORDER_CATEGORY[order.field]);
     problems.throwIfAny();
 
@@ -188,6 +204,24 @@ export class DeclarationService {
       edges,
       pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
       totalCount: () => this.repository.count(where),
+    };
+  }
+
+  /**
+   * The analysts' path (where, several sort keys, or amounts ranked in the reference
+   * currency): compiled to SQL under the policy by the analytics module, which returns the
+   * ids of the page; the rows are then read here like any other.
+   */
+  private async analyticsList(ctx: HubContext, policy: Policy, args: Omit<DeclarationsArgs, "orderBy"> & { orderBy: DeclarationOrder[] }): Promise<Connection> {
+    const page = await analyticsPage(ctx.hub.services.analytics, { ctx, policy, args });
+    const byId = new Map((await this.repository.findByIds(page.edges.map((e) => e.id))).map((r) => [r.id, r]));
+    const edges = page.edges.flatMap((e) => (byId.has(e.id) ? [{ cursor: e.cursor, node: byId.get(e.id)! }] : []));
+    this.visible(policy, edges.map((e) => e.node));
+    recordRowsInference(ctx, policy, edges.map((e) => e.node), page.categories, args.where ? "filter" : "sort");
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.edges.length ? page.edges[page.edges.length - 1].cursor : null },
+      totalCount: page.totalCount,
     };
   }
 
