@@ -60,6 +60,10 @@ describe("the filter language", () => {
     otherFr = await file(other, { destinationCountry: "FR", buyerCountry: "FR", totalValue: "30.00", goodsItems: [item({ value: "30.00" })] });
     released = await file(other, { totalValue: "40.00", goodsItems: [item({ value: "40.00", hsCode: "950300", description: "Toy car" })] });
     await t.db.prisma.declaration.update({ where: { id: released.id }, data: { status: "RELEASED", releasedAt: new Date() } });
+    // 100 CNY to the euro: 9,210.92 CNY is 92.11 EUR
+    await t.db.prisma.exchangeRate.create({
+      data: { jurisdiction: "EU", baseCurrency: "EUR", currency: "CNY", rate: "100", version: 1, validFrom: new Date("2020-01-01"), legalReference: "test", source: "test" },
+    });
     await t.db.prisma.hold.create({ data: { declarationId: phones.id, placedById: customs.id, kind: "INSPECTION", reason: "x-ray" } });
     await t.db.prisma.riskAlert.create({ data: { declarationId: shirts.id, raisedById: customs.id, severity: "HIGH", reasonCode: "UNDERVAL", reason: "low value" } });
   });
@@ -86,9 +90,10 @@ describe("the filter language", () => {
 
   it("amounts: within a stated currency, or in the reference currency (a CNY amount does not outrank EUR ones)", async () => {
     expect(await ids(customs, { totalValue: { gt: "1000", currency: "CNY" } })).toEqual(sorted(cny));
-    expect(await ids(customs, { totalValue: { gt: "60" } })).toEqual(sorted(shirts, phones));
+    expect(await ids(customs, { totalValue: { gt: "60" } })).toEqual(sorted(shirts, phones, cny));
+    expect(await ids(customs, { totalValue: { gt: "90", lt: "100" } })).toEqual(sorted(cny));
     const res = await query(customs, { sortBy: [{ field: "TOTAL_VALUE", direction: "DESC" }] });
-    expect(res.data!.declarations.edges.map((e: any) => e.node.id)).toEqual([shirts.id, phones.id, released.id]);
+    expect(res.data!.declarations.edges.map((e: any) => e.node.id)).toEqual([shirts.id, cny.id, phones.id, released.id]);
   });
 
   it("AND / OR / NOT nest", async () => {
@@ -121,7 +126,7 @@ describe("the filter language", () => {
     // the hold's STATUS is the carrier's to read (baseline): that one works
     expect(await ids(carrier, { holds: { some: { kind: { eq: "INSPECTION" } } } })).toEqual(sorted(phones));
     // the partner reads COMMERCIAL by agreement, but not RISK
-    expect(await ids(partner, { totalValue: { gt: "100" } })).toEqual(sorted(shirts));
+    expect(await ids(partner, { totalValue: { gt: "100", currency: "EUR" } })).toEqual(sorted(shirts));
     expect(await ids(partner, { NOT: { riskAlerts: { some: { severity: { eq: "HIGH" } } } } })).toEqual(sorted(shirts, phones, cny));
     const count = await query(carrier, { where: { NOT: { totalValue: { gt: "100" } } } });
     expect(count.data!.declarations.totalCount).toBe(0);
@@ -161,7 +166,7 @@ describe("the filter language", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let round = 0; round < 10; round++) {
-      const [res] = await Promise.all([
+      const [res]: [any, unknown] = await Promise.all([
         query(customs, { where: { destinationCountry: { in: ["DE", "FR"] } }, sortBy, first: 1, after }),
         file(platform, { totalValue: "5.00", goodsItems: [item({ value: "5.00" })] }), // arrives meanwhile
       ]);

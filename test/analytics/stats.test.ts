@@ -34,6 +34,14 @@ describe("declarationStats", () => {
     customsDE = await makeParty(t, "CUSTOMS", "DE", "Zoll");
     partner = await makeParty(t, "CARRIER", "NL", "Partner with COMMERCIAL for FR");
     await makeAgreement(t, platform, partner, { categories: ["STATUS", "TRANSPORT", "COMMERCIAL"], scopeDestinations: ["FR"] });
+    // 10 CNY to the euro, in force since 2020 (the rules module's table)
+    await t.db.prisma.exchangeRate.create({
+      data: { jurisdiction: "EU", baseCurrency: "EUR", currency: "CNY", rate: "10", version: 1, validFrom: new Date("2020-01-01"), legalReference: "test", source: "test" },
+    });
+    // a rate not yet in force does not count
+    await t.db.prisma.exchangeRate.create({
+      data: { jurisdiction: "EU", baseCurrency: "EUR", currency: "CNY", rate: "1", version: 2, validFrom: new Date("2099-01-01"), legalReference: "test", source: "test" },
+    });
     const plan: [TestParty, string, string, string, boolean][] = [
       [platform, "DE", "100.00", "EUR", true],
       [platform, "DE", "50.00", "EUR", false],
@@ -68,9 +76,9 @@ describe("declarationStats", () => {
     for (const f of filed.filter(visible)) {
       const g = groups.get(f.dest) ?? { count: 0, valueCount: 0, total: 0 };
       g.count++;
-      if (valueVisible(f) && f.currency === "EUR") {
+      if (valueVisible(f)) {
         g.valueCount++;
-        g.total += Number(f.value);
+        g.total += Number(f.value) / (f.currency === "CNY" ? 10 : 1);
       }
       groups.set(f.dest, g);
     }
@@ -79,7 +87,7 @@ describe("declarationStats", () => {
   const actual = (s: any) =>
     Object.fromEntries(s.groups.map((g: any) => [g.key.destination, { count: g.count, valueCount: g.valueCount, total: g.totalValue }]));
 
-  it("destination customs counts its territory, values in the reference currency (no CNY rate: not summed)", async () => {
+  it("destination customs counts its territory, values in the reference currency at the rate in force", async () => {
     const s = await stats(customsDE, { groupBy: ["DESTINATION"] });
     expect(s.referenceCurrency).toBe("EUR");
     expect(actual(s)).toEqual(expected((f) => f.dest === "DE", () => true));
@@ -110,6 +118,8 @@ describe("declarationStats", () => {
   it("groups by HS chapter with the items' value", async () => {
     const s = await stats(customsDE, { groupBy: ["HS_CHAPTER", "DESTINATION"] });
     expect(s.groups.map((g: any) => [g.key.hsCode, g.key.destination, g.count, g.totalValue])).toEqual([["61", "DE", 3, "160.00"]]);
+    const fr = await stats(platform, { groupBy: ["HS_CHAPTER"], where: { destinationCountry: { eq: "FR" } } });
+    expect(fr.groups.map((g: any) => [g.key.hsCode, g.count, g.totalValue, g.averageValue])).toEqual([["61", 3, "199.90", "66.63"]]);
   });
 
   it("suppresses groups smaller than the minimum", async () => {
