@@ -44,6 +44,10 @@ const schema = z.object({
   HUB_STATS_MIN_GROUP_SIZE: z.coerce.number().int().min(1).max(1000000).default(5),
   HUB_ANALYTICS_TIMEOUT_MS: z.coerce.number().int().min(10).max(600000).default(10000),
   HUB_ANALYTICS_MAX_COST: z.coerce.number().int().min(1).max(1000000).default(2000),
+  // the GraphQL IDE at /graphql for browsers, and introspection (src/server/web.ts);
+  // unset: on, except with NODE_ENV=production
+  HUB_IDE: z.enum(["on", "off"]).optional(),
+  HUB_INTROSPECTION: z.enum(["on", "off"]).optional(),
   // Webhooks (src/modules/webhooks): SSRF allow-list, timeouts, retries, the worker.
   HUB_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
   HUB_WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),

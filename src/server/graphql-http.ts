@@ -66,6 +66,17 @@ export function perPartyQueryCache(maxChars = 16 * 1024 * 1024): KeyValueCache {
   };
 }
 
+/**
+ * Apollo's CSRF prevention lets a request through when it cannot have been sent by another
+ * site without a CORS preflight: a JSON (non-"simple") content type, or one of these headers.
+ * Besides Apollo's two, `authorization`: the hub's only credential is a bearer key in that
+ * header, which a browser never adds by itself (unlike a cookie) and which a page of another
+ * origin cannot set without a preflight, and the hub grants no preflight (it sends no CORS
+ * headers). So a GET query carrying a key, as urql and Apollo Client send it, is served; a
+ * request without a key and without these headers is still refused, as Apollo does.
+ */
+export const CSRF_REQUEST_HEADERS = ["authorization", "x-apollo-operation-name", "apollo-require-preflight"];
+
 /** Is this request for the GraphQL endpoint (with or without a query string)? */
 export function isGraphqlPath(url: string | undefined, path: string): boolean {
   return url === path || (url !== undefined && url.startsWith(path) && url[path.length] === "?");

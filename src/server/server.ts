@@ -2,7 +2,7 @@ import http from "node:http";
 import express from "express";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
@@ -12,7 +12,8 @@ import { HubError, UnauthenticatedError } from "../shared/errors";
 import { KeyedConnections, REVOKED_CLOSE_CODE } from "../authn/authenticate";
 import { createErrorFormatter } from "./errors";
 import { createArmor, RateLimit } from "./limits";
-import { graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
+import { CSRF_REQUEST_HEADERS, graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
+import { maybeBrowser, mountWeb, noIntrospection, webSettings } from "./web";
 import { TOO_MANY_CONNECTIONS_CLOSE_CODE, WsLimits, wsLimitSettings, type WsConnection } from "./ws-limits";
 
 /** How often the keys of open sockets are checked for revocations made on other instances. */
@@ -53,11 +54,16 @@ export async function startServer(
   const { config, log } = hub;
   const app = express();
   app.disable("x-powered-by");
-  // /graphql is served by `graphql` below, everything else (health, readiness, 404s) by Express.
+  // /graphql is served by `graphql` below, everything else (health, readiness, the IDE for
+  // browsers opening /graphql, 404s) by Express.
   let graphql: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null = null;
-  const httpServer = http.createServer((req, res) => (graphql && isGraphqlPath(req.url, "/graphql") ? graphql(req, res) : app(req, res)));
+  const httpServer = http.createServer((req, res) =>
+    graphql && isGraphqlPath(req.url, "/graphql") && !maybeBrowser(req) ? graphql(req, res) : app(req, res),
+  );
   const armor = createArmor(config);
   const protection = armor.protect();
+  const web = webSettings(config);
+  const validationRules = [...(protection.validationRules as never[]), ...(web.introspection ? [] : [noIntrospection])];
   const rateLimit = new RateLimit(config, log);
   const formatError = createErrorFormatter(log, config.isDevelopment);
 
@@ -117,8 +123,9 @@ export async function startServer(
           if (now?.apiKeyId !== base.principal?.apiKeyId) throw new UnauthenticatedError();
           await rateLimit.consume(base.principal!.apiKeyId ?? base.principal!.partyId);
           const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
-          const errors = validate(schema, document, [...specifiedRules, ...(protection.validationRules as never[])]);
-          if (errors.length) return errors.map(reformat);
+          const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+          // as Apollo does over HTTP: a validation error is the client's (BAD_USER_INPUT), not internal
+          if (errors.length) return errors.map((e) => reformat(new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
           const contextValue = createContext(hub, base.principal, payload.operationName ?? null);
           contextValue.authz.collectDenials(); // onNext adds them to each result
           const args: ExecutionArgs = {
@@ -169,7 +176,10 @@ export async function startServer(
 
   const apollo = new ApolloServer<HubContext>({
     schema,
-    introspection: !config.isProduction,
+    // refused by noIntrospection (validationRules) with the hub's own message when turned off
+    introspection: true,
+    // GET queries from clients sending a key need no extra header (see CSRF_REQUEST_HEADERS)
+    csrfPrevention: { requestHeaders: CSRF_REQUEST_HEADERS },
     // main.ts owns shutdown (drain HTTP and WebSocket, flush the access log, close storage)
     stopOnTerminationSignals: false,
     // stacks go to the log (unexpected errors only), never into responses
@@ -180,7 +190,7 @@ export async function startServer(
     parseOptions: { maxTokens: config.HUB_MAX_TOKENS },
     // automatic persisted queries, never shared between parties
     persistedQueries: { cache: perPartyQueryCache() },
-    validationRules: protection.validationRules,
+    validationRules,
     plugins: [
       // graphql-armor's token limit parses a second time in parsingDidStart and turns every syntax
       // error into a 500 (its unexpectedErrorProcessingRequest hook): parseOptions above instead
@@ -188,6 +198,8 @@ export async function startServer(
       accessLogPlugin,
       // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // browsers get the hub's own IDE (src/server/web.ts), not Apollo's CDN-hosted pages
+      ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
     ],
@@ -219,6 +231,8 @@ export async function startServer(
       }
     },
   });
+
+  mountWeb(app, web, log, (req, res) => graphql!(req, res));
 
   await new Promise<void>((resolve) => (opts.host ? httpServer.listen(port, opts.host, resolve) : httpServer.listen(port, resolve)));
   const address = httpServer.address();
