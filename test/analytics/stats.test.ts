@@ -131,6 +131,74 @@ describe("declarationStats", () => {
     expect(bad.errors![0].message).toContain("minGroupSize");
   });
 
+  it("hold and alert rates, duties and clearance times against an independent computation, under the policy", async () => {
+    const ids = (await t.db.prisma.declaration.findMany({ orderBy: { filedAt: "asc" } })).map((d) => d);
+    const de = ids.filter((d) => d.destinationCountry === "DE"); // 3: platform x2 (one carried), other x1 (carried)
+    const hours = [2, 10, 30];
+    for (const [i, d] of de.entries()) {
+      await t.db.prisma.declaration.update({ where: { id: d.id }, data: { status: "RELEASED", releasedAt: new Date(d.filedAt.getTime() + hours[i] * 3_600_000) } });
+    }
+    await t.db.prisma.hold.create({ data: { declarationId: de[0].id, placedById: customsDE.id, kind: "INSPECTION", reason: "x" } });
+    await t.db.prisma.riskAlert.create({ data: { declarationId: de[1].id, raisedById: customsDE.id, severity: "HIGH", reasonCode: "R", reason: "r" } });
+    const duty = (declarationId: string, amount: string, currency: string) => ({
+      declarationId, assessedById: customsDE.id, taxType: "VAT" as const, base: "1", rate: "0.19", amount, currency, collectionModel: "IOSS" as const,
+    });
+    await t.db.prisma.dutyAssessment.createMany({ data: [duty(de[0].id, "19.00", "EUR"), duty(de[1].id, "50.00", "CNY"), { ...duty(de[2].id, "99.00", "EUR"), supersededAt: new Date() }] });
+
+    const s = await stats(customsDE, { groupBy: ["DESTINATION"] });
+    const g = s.groups[0];
+    // independent: 3 declarations, one held, one HIGH alert, duties 19 + 50/10 (the superseded line does not count)
+    expect(g.holdRate).toBeCloseTo(1 / 3);
+    expect(g.alertRates.find((a: any) => a.severity === "HIGH").rate).toBeCloseTo(1 / 3);
+    expect(g.alertRates.find((a: any) => a.severity === "LOW").rate).toBe(0);
+    expect(g.dutiesAssessed).toBe("24.00");
+    expect(g.releasedCount).toBe(3);
+    const median = [...hours].sort((a, b) => a - b)[1];
+    const p90 = hours[1] + 0.8 * (hours[2] - hours[1]); // percentile_cont: linear between the 2nd and 3rd
+    expect(g.clearanceHoursMedian).toBeCloseTo(median, 3);
+    expect(g.clearanceHoursP90).toBeCloseTo(p90, 3);
+
+    // the carrier reads the hold's STATUS (baseline) but not the alert's RISK nor REVENUE
+    const c = (await stats(carrier, { groupBy: ["DESTINATION"] })).groups.find((x: any) => x.key.destination === "DE");
+    const carried = de.filter((d) => d.carrierId === carrier.id);
+    expect(c.count).toBe(carried.length);
+    expect(c.holdRate).toBeCloseTo(carried.filter((d) => d.id === de[0].id).length / carried.length);
+    expect(c.alertRates.every((a: any) => a.rate === 0)).toBe(true);
+    expect(c.dutiesAssessed).toBeNull();
+
+    // grouped by hold kind: the held declaration under INSPECTION, the others under null (no hold)
+    const byKind = await stats(customsDE, { groupBy: ["HOLD_KIND"], where: { destinationCountry: { eq: "DE" } } });
+    expect(byKind.groups.map((x: any) => [x.key.holdKind, x.count]).sort()).toEqual([["INSPECTION", 1], [null, 2]].sort());
+    const bySeverity = await stats(carrier, { groupBy: ["ALERT_SEVERITY"], where: { destinationCountry: { eq: "DE" } } });
+    expect(bySeverity.groups.map((x: any) => [x.key.alertSeverity, x.count])).toEqual([[null, carried.length]]);
+  });
+
+  it("only the measures asked for are computed; the counts are the same", async () => {
+    const full = await stats(customsDE, { groupBy: ["DESTINATION", "STATUS"] });
+    const res = await t.exec(customsDE.principal, `{ declarationStats(groupBy: [DESTINATION, STATUS], minGroupSize: 1) { groups { key { destination status } count } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.declarationStats.groups).toEqual(full.groups.map((g: any) => ({ key: { destination: g.key.destination, status: g.key.status }, count: g.count })));
+  });
+
+  it("small-group suppression applies after the policy: a group the viewer sees small is hidden", async () => {
+    const s = await stats(partner, { groupBy: ["DESTINATION"], min: 4 });
+    expect(s.groups).toEqual([]);
+    expect(s.suppressedGroups).toBe(1);
+  });
+
+  it("aggregates are in the holders' access logs, marked aggregate, with the records counted", async () => {
+    await stats(customsDE, { groupBy: ["DESTINATION"] });
+    await t.hub.accessLog.flush();
+    const entries = await t.db.prisma.accessLogEntry.findMany({ where: { viewerPartyId: customsDE.id, inference: "aggregate" } });
+    const holders = new Set(entries.map((e) => e.holderId));
+    expect(holders).toEqual(new Set([platform.id, other.id]));
+    const platformDecl = entries.filter((e) => e.holderId === platform.id && e.recordType === "Declaration");
+    expect(platformDecl.every((e) => e.basis === "baseline:destination-customs" && e.recordIds.length === 0)).toBe(true);
+    expect(platformDecl.some((e) => e.categories.includes("COMMERCIAL") && e.categories.includes("TRANSPORT"))).toBe(true);
+    // its own holds, alerts and duties are not logged (customs holds them)
+    expect(entries.some((e) => e.holderId === customsDE.id)).toBe(false);
+  });
+
   it("invalid combinations of group keys are BAD_USER_INPUT naming them", async () => {
     const res = await t.exec(customsDE.principal, STATS, { groupBy: ["DAY", "MONTH"], min: 1 });
     expect(res.errors![0].extensions!.code).toBe("BAD_USER_INPUT");

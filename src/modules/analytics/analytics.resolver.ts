@@ -1,4 +1,6 @@
-import { Args, Ctx, Query, Resolver } from "type-graphql";
+import { Args, Ctx, Info, Query, Resolver } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { selectedFields } from "./selection";
 import type { HubContext } from "../../context/context";
 import { DeclarationStats, DeclarationStatsArgs } from "./stats.types";
 
@@ -14,7 +16,8 @@ export class AnalyticsResolver {
       "declarationStats(groupBy: [DESTINATION, MONTH], where: { filedAt: { gte: \"2026-01-01T00:00:00Z\" } }) " +
       "{ groups { key { destination period } count totalValue holdRate clearanceHoursMedian } }",
   })
-  declarationStats(@Args(() => DeclarationStatsArgs) args: DeclarationStatsArgs, @Ctx() ctx: HubContext) {
-    return ctx.hub.services.analytics.stats(ctx, args);
+  declarationStats(@Args(() => DeclarationStatsArgs) args: DeclarationStatsArgs, @Ctx() ctx: HubContext, @Info() info: GraphQLResolveInfo) {
+    // only the measures asked for are computed
+    return ctx.hub.services.analytics.stats(ctx, args, selectedFields(info, ["groups"]));
   }
 }

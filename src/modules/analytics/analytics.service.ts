@@ -9,13 +9,13 @@ import { Problems } from "../../shared/validation";
 import { AnalyticsDb } from "./analytics.db";
 import { FilterCompiler } from "./filter.compiler";
 import { MoneySql } from "./money.sql";
-import { keyCategories, StatsRepository, type StatsResult, type StatsRow } from "./stats.repository";
+import { ALL_MEASURES, keyCategories, StatsRepository, type Measure, type StatsResult, type StatsRow } from "./stats.repository";
 import { StatsGroupKey, type DeclarationStats, type DeclarationStatsArgs } from "./stats.types";
 import type { DeclarationWhere } from "./analytics.inputs";
 import { recordInference } from "./inference";
 import { ListRepository, sortSpec } from "./list.repository";
 import { BadUserInputError } from "../../shared/errors";
-import type { DataCategory } from "../../authz/categories";
+import { DataCategory } from "../../authz/categories";
 
 const EXPANDING = new Set([StatsGroupKey.HS_CHAPTER, StatsGroupKey.HS_HEADING, StatsGroupKey.HOLD_KIND, StatsGroupKey.ALERT_SEVERITY]);
 const EXCLUSIVE: StatsGroupKey[][] = [
@@ -61,7 +61,7 @@ export class AnalyticsService {
     }
   }
 
-  async stats(ctx: HubContext, args: DeclarationStatsArgs): Promise<DeclarationStats> {
+  async stats(ctx: HubContext, args: DeclarationStatsArgs, fields?: Set<string>): Promise<DeclarationStats> {
     const policy = await ctx.authz.policy();
     const problems = new Problems();
     const groupBy = args.groupBy ?? [];
@@ -81,8 +81,10 @@ export class AnalyticsService {
     const categories = [...new Set([...compiled.categories, ...keyCategories(groupBy)])];
     const minGroupSize = Math.max(args.minGroupSize ?? floor, floor);
     const repo = new StatsRepository(this.db, compiled.policySql, this.money, policy.partyId);
-    const result: StatsResult = await repo.run({ filter: compiled.sql, categories, groupBy, minGroupSize, limit: args.limit });
-    recordInference(ctx, policy, result.holders ?? [], categories, "aggregate");
+    const measures = measuresOf(fields);
+    const result: StatsResult = await repo.run({ filter: compiled.sql, categories, groupBy, minGroupSize, limit: args.limit, measures });
+    const extra = [...(measures.has("value") ? [DataCategory.COMMERCIAL] : []), ...(measures.has("clearance") ? [DataCategory.STATUS] : [])];
+    recordInference(ctx, policy, result.holders ?? [], categories, "aggregate", extra);
     return {
       referenceCurrency: this.money.reference,
       minGroupSize,
@@ -159,6 +161,24 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
       return total;
     },
   };
+}
+
+const MEASURE_OF: Record<string, Measure> = {
+  valueCount: "value",
+  totalValue: "value",
+  averageValue: "value",
+  holdRate: "holds",
+  alertRates: "alerts",
+  dutiesAssessed: "duties",
+  releasedCount: "clearance",
+  clearanceHoursMedian: "clearance",
+  clearanceHoursP90: "clearance",
+};
+
+/** The measures the selected fields need; all when unknown (a call from code). */
+function measuresOf(fields: Set<string> | undefined): Set<Measure> {
+  if (!fields) return new Set(ALL_MEASURES);
+  return new Set([...fields].flatMap((f) => (MEASURE_OF[f] ? [MEASURE_OF[f]] : [])));
 }
 
 function toGroup(r: StatsRow) {

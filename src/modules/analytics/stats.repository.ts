@@ -34,6 +34,10 @@ export function keyCategories(keys: StatsGroupKey[]): DataCategory[] {
   return keys.flatMap((k) => (KEYS[k].category ? [KEYS[k].category!] : []));
 }
 
+/** Measures computed only when asked for (count always is). */
+export type Measure = "value" | "holds" | "alerts" | "duties" | "clearance";
+export const ALL_MEASURES: Measure[] = ["value", "holds", "alerts", "duties", "clearance"];
+
 export interface StatsQuery {
   filter: Prisma.Sql;
   /** categories the viewer must read on a declaration for it to count at all */
@@ -41,9 +45,9 @@ export interface StatsQuery {
   groupBy: StatsGroupKey[];
   minGroupSize: number;
   limit: number;
+  measures: Set<Measure>;
 }
 
-/** A holder whose data the statistics read, with the declaration's scope as the policy needs it. */
 export interface StatsHolder {
   holder: string;
   kind: "Declaration" | "Hold" | "RiskAlert" | "DutyAssessment";
@@ -97,55 +101,74 @@ export class StatsRepository {
 
   sql(q: StatsQuery): Prisma.Sql {
     const p = this.policy;
-    const refValue = this.money.inReference(Prisma.raw(`d."totalValue"`), Prisma.raw(`d."currency"`), Prisma.raw(`d."filedAt"`));
+    const m = q.measures;
+    const cols: Prisma.Sql[] = [];
+    if (m.has("value")) {
+      const ref = this.money.inReference(Prisma.raw(`d."totalValue"`), Prisma.raw(`d."currency"`), Prisma.raw(`d."filedAt"`));
+      cols.push(Prisma.sql`${p.readable("d", [COMMERCIAL])} AS c_com`, Prisma.sql`${ref} AS ref_value`);
+    }
+    if (m.has("clearance")) cols.push(Prisma.sql`${p.readable("d", [STATUS])} AS c_sta`);
     const base = Prisma.sql`
       SELECT d."id", d."filerId", d."destinationCountry", d."originCountry", d."carrierId", d."postId", d."platformId",
-             d."status", d."filedAt", d."releasedAt",
-             ${p.readable("d", [COMMERCIAL])} AS c_com, ${p.readable("d", [STATUS])} AS c_sta,
-             ${refValue} AS ref_value
+             d."status", d."filedAt", d."releasedAt"${cols.length ? Prisma.sql`, ${Prisma.join(cols, ", ")}` : Prisma.empty}
       FROM "Declaration" d
       WHERE ${p.readable("d", q.categories)} AND ${q.filter}`;
-    const dutyRef = this.money.inReference(Prisma.raw(`x."amount"`), Prisma.raw(`x."currency"`), Prisma.raw(`x."createdAt"`));
-    const flags = Prisma.sql`
-      SELECT b."id",
-             ho.holders AS hold_holders, ho.n > 0 AS held,
-             al.holders AS alert_holders, ${Prisma.raw(SEVERITIES.map((s) => `COALESCE(al.${s.toLowerCase()}, FALSE) AS a_${s.toLowerCase()}`).join(", "))},
-             du.holders AS duty_holders, du.duty
-      FROM base b
-      CROSS JOIN LATERAL (SELECT count(*) AS n, array_agg(DISTINCT h."placedById") FILTER (WHERE h."placedById" IS NOT NULL) AS holders
-                          FROM "Hold" h WHERE h."declarationId" = b."id" AND ${p.readable("b", [STATUS], Prisma.raw(`h."placedById"`))}) ho
-      CROSS JOIN LATERAL (SELECT ${Prisma.raw(SEVERITIES.map((s) => `bool_or(a."severity" = '${s}') AS ${s.toLowerCase()}`).join(", "))},
-                                 array_agg(DISTINCT a."raisedById") FILTER (WHERE a."raisedById" IS NOT NULL) AS holders
-                          FROM "RiskAlert" a WHERE a."declarationId" = b."id" AND ${p.readable("b", [RISK], Prisma.raw(`a."raisedById"`))}) al
-      CROSS JOIN LATERAL (SELECT sum(${dutyRef}) AS duty, array_agg(DISTINCT x."assessedById") FILTER (WHERE x."assessedById" IS NOT NULL) AS holders
-                          FROM "DutyAssessment" x WHERE x."declarationId" = b."id" AND x."supersededAt" IS NULL
-                            AND ${p.readable("b", [REVENUE], Prisma.raw(`x."assessedById"`))}) du`;
+    const flags = this.flags(m);
     return Prisma.sql`
       WITH base AS (${base}),
-      flags AS (${flags}),
-      facts AS (${this.facts(q.groupBy)}),
-      groups AS (${this.groups(q.groupBy)})
+      ${flags ? Prisma.sql`flags AS (${flags}),` : Prisma.empty}
+      facts AS (${this.facts(q.groupBy, m, flags !== null)}),
+      groups AS (${this.groups(q.groupBy, m)})
       SELECT json_build_object(
         'groups', (SELECT json_agg(g) FROM (SELECT * FROM groups WHERE n >= ${q.minGroupSize}::int
                                             ORDER BY n DESC, key::text LIMIT ${q.limit}::int) g),
         'suppressed', (SELECT count(*) FROM groups WHERE n < ${q.minGroupSize}::int),
-        'holders', (${this.holders()})
+        'holders', (${this.holders(m, flags !== null)})
       ) AS result`;
   }
 
+  /** Per declaration: its readable holds, alerts and current duties, as the measures asked for need them. */
+  private flags(m: Set<Measure>): Prisma.Sql | null {
+    const p = this.policy;
+    const cols: string[] = [];
+    const joins: Prisma.Sql[] = [];
+    if (m.has("holds")) {
+      cols.push("ho.holders AS hold_holders", "ho.n > 0 AS held");
+      joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT count(*) AS n, array_agg(DISTINCT h."placedById") AS holders
+        FROM "Hold" h WHERE h."declarationId" = b."id" AND ${p.readable("b", [STATUS], Prisma.raw(`h."placedById"`))}) ho`);
+    }
+    if (m.has("alerts")) {
+      cols.push("al.holders AS alert_holders", ...SEVERITIES.map((s) => `COALESCE(al.${s.toLowerCase()}, FALSE) AS a_${s.toLowerCase()}`));
+      joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT ${Prisma.raw(SEVERITIES.map((s) => `bool_or(a."severity" = '${s}') AS ${s.toLowerCase()}`).join(", "))},
+          array_agg(DISTINCT a."raisedById") AS holders
+        FROM "RiskAlert" a WHERE a."declarationId" = b."id" AND ${p.readable("b", [RISK], Prisma.raw(`a."raisedById"`))}) al`);
+    }
+    if (m.has("duties")) {
+      const dutyRef = this.money.inReference(Prisma.raw(`x."amount"`), Prisma.raw(`x."currency"`), Prisma.raw(`x."createdAt"`));
+      cols.push("du.holders AS duty_holders", "du.duty");
+      joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT sum(${dutyRef}) AS duty, array_agg(DISTINCT x."assessedById") AS holders
+        FROM "DutyAssessment" x WHERE x."declarationId" = b."id" AND x."supersededAt" IS NULL
+          AND ${p.readable("b", [REVENUE], Prisma.raw(`x."assessedById"`))}) du`);
+    }
+    if (!joins.length) return null;
+    return Prisma.sql`SELECT b."id", ${Prisma.raw(cols.join(", "))} FROM base b ${Prisma.join(joins, " ")}`;
+  }
+
   /** One row per (declaration, HS code, hold kind, alert severity) as grouped by. */
-  private facts(groupBy: StatsGroupKey[]): Prisma.Sql {
+  private facts(groupBy: StatsGroupKey[], m: Set<Measure>, withFlags: boolean): Prisma.Sql {
     const p = this.policy;
     const joins: Prisma.Sql[] = [];
     const extra: string[] = [];
-    let value = `CASE WHEN b.c_com THEN b.ref_value END`;
+    let value = m.has("value") ? `CASE WHEN b.c_com THEN b.ref_value END` : `NULL::numeric`;
     const hsDigits = groupBy.includes(StatsGroupKey.HS_CHAPTER) ? 2 : groupBy.includes(StatsGroupKey.HS_HEADING) ? 4 : 0;
     if (hsDigits) {
       // the items' values in the reference currency; goods items are the filer's, like the declaration
-      const item = this.money.inReference(Prisma.raw(`g."value"`), Prisma.raw(`g."currency"`), Prisma.raw(`b."filedAt"`));
+      const item = m.has("value")
+        ? this.money.inReference(Prisma.raw(`g."value"`), Prisma.raw(`g."currency"`), Prisma.raw(`b."filedAt"`))
+        : Prisma.sql`NULL::numeric`;
       joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT left(g."hsCode", ${Prisma.raw(String(hsDigits))}) AS hs, sum(${item}) AS v
         FROM "GoodsItem" g WHERE g."declarationId" = b."id" GROUP BY 1) gi`);
-      value = `CASE WHEN b.c_com THEN gi.v END`;
+      if (m.has("value")) value = `CASE WHEN b.c_com THEN gi.v END`;
       extra.push(`gi.hs`);
     }
     if (groupBy.includes(StatsGroupKey.HOLD_KIND)) {
@@ -158,46 +181,63 @@ export class StatsRepository {
         AND ${p.readable("b", [RISK], Prisma.raw(`a."raisedById"`))}) ak ON TRUE`);
       extra.push(`ak.alert_severity`);
     }
-    const columns = [`${value} AS v`, "fl.held", "fl.duty", ...SEVERITIES.map((s) => `fl.a_${s.toLowerCase()}`), ...extra];
+    const columns = [`${value} AS v`, ...extra];
+    if (m.has("holds")) columns.push("fl.held");
+    if (m.has("duties")) columns.push("fl.duty");
+    if (m.has("alerts")) columns.push(...SEVERITIES.map((s) => `fl.a_${s.toLowerCase()}`));
+    const flagJoin = withFlags ? Prisma.sql`JOIN flags fl ON fl."id" = b."id"` : Prisma.empty;
     return Prisma.sql`
       SELECT b.*, ${Prisma.raw(columns.join(", "))}
-      FROM base b JOIN flags fl ON fl."id" = b."id" ${joins.length ? Prisma.join(joins, " ") : Prisma.empty}`;
+      FROM base b ${flagJoin} ${joins.length ? Prisma.join(joins, " ") : Prisma.empty}`;
   }
 
-  private groups(groupBy: StatsGroupKey[]): Prisma.Sql {
+  private groups(groupBy: StatsGroupKey[], m: Set<Measure>): Prisma.Sql {
     const keys = groupBy.map((k) => KEYS[k]);
     const keyObject = keys.length ? `json_build_object(${keys.map((k) => `'${k.name}', ${k.sql}`).join(", ")})` : `'{}'::json`;
     const hours = `EXTRACT(EPOCH FROM (f."releasedAt" - f."filedAt")) / 3600.0`;
     const released = `f.c_sta AND f."releasedAt" IS NOT NULL`;
+    const alerts = `json_build_object(${SEVERITIES.map((s) => `'${s}', avg(f.a_${s.toLowerCase()}::int)::float8`).join(", ")})`;
+    const cols = [
+      `${keyObject} AS key`,
+      `count(*)::int AS n`,
+      `count(f.v)::int AS vn`,
+      `round(sum(f.v), 2)::text AS total`,
+      `round(avg(f.v), 2)::text AS avg`,
+      m.has("holds") ? `avg(f.held::int)::float8 AS held` : `0::float8 AS held`,
+      m.has("alerts") ? `${alerts} AS alerts` : `'{}'::json AS alerts`,
+      m.has("duties") ? `round(sum(f.duty), 2)::text AS duty` : `NULL::text AS duty`,
+      ...(m.has("clearance")
+        ? [
+            `(count(*) FILTER (WHERE ${released}))::int AS released`,
+            `(percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE ${released}))::float8 AS median`,
+            `(percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours}) FILTER (WHERE ${released}))::float8 AS p90`,
+          ]
+        : [`0 AS released`, `NULL::float8 AS median`, `NULL::float8 AS p90`]),
+    ];
     return Prisma.sql`
-      SELECT ${Prisma.raw(keyObject)} AS key,
-             count(*)::int AS n, count(f.v)::int AS vn,
-             round(sum(f.v), 2)::text AS total, round(avg(f.v), 2)::text AS avg,
-             avg(f.held::int)::float8 AS held,
-             json_build_object(${Prisma.raw(SEVERITIES.map((s) => `'${s}', avg(f.a_${s.toLowerCase()}::int)::float8`).join(", "))}) AS alerts,
-             round(sum(f.duty), 2)::text AS duty,
-             (count(*) FILTER (WHERE ${Prisma.raw(released)}))::int AS released,
-             (percentile_cont(0.5) WITHIN GROUP (ORDER BY ${Prisma.raw(hours)}) FILTER (WHERE ${Prisma.raw(released)}))::float8 AS median,
-             (percentile_cont(0.9) WITHIN GROUP (ORDER BY ${Prisma.raw(hours)}) FILTER (WHERE ${Prisma.raw(released)}))::float8 AS p90
+      SELECT ${Prisma.raw(cols.join(",\n             "))}
       FROM facts f
       ${keys.length ? Prisma.raw(`GROUP BY ${keys.map((k) => k.sql).join(", ")}`) : Prisma.empty}`;
   }
 
   /** Other parties whose data was read, per kind of record and declaration scope. */
-  private holders(): Prisma.Sql {
+  private holders(m: Set<Measure>, withFlags: boolean): Prisma.Sql {
     const me = this.viewerId;
+    const children = [
+      m.has("holds") ? `UNION ALL SELECT unnest(fl.hold_holders), 'Hold'` : "",
+      m.has("alerts") ? `UNION ALL SELECT unnest(fl.alert_holders), 'RiskAlert'` : "",
+      m.has("duties") ? `UNION ALL SELECT unnest(fl.duty_holders), 'DutyAssessment'` : "",
+    ].join("\n          ");
     return Prisma.sql`
       SELECT json_agg(h) FROM (
         SELECT x.holder, x.kind, rtrim(b."destinationCountry") AS "destinationCountry", rtrim(b."originCountry") AS "originCountry",
                COALESCE(b."carrierId" = ${me}::uuid OR b."postId" = ${me}::uuid, FALSE) AS carried,
                COALESCE(b."platformId" = ${me}::uuid, FALSE) AS platform,
                b."filerId" = ${me}::uuid AS filed, count(*)::int AS n
-        FROM base b JOIN flags fl ON fl."id" = b."id"
+        FROM base b ${withFlags ? Prisma.raw(`JOIN flags fl ON fl."id" = b."id"`) : Prisma.empty}
         CROSS JOIN LATERAL (
           SELECT b."filerId" AS holder, 'Declaration' AS kind
-          UNION ALL SELECT unnest(fl.hold_holders), 'Hold'
-          UNION ALL SELECT unnest(fl.alert_holders), 'RiskAlert'
-          UNION ALL SELECT unnest(fl.duty_holders), 'DutyAssessment'
+          ${Prisma.raw(children)}
         ) x
         WHERE x.holder <> ${me}::uuid
         GROUP BY 1, 2, 3, 4, 5, 6, 7
