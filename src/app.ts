@@ -12,6 +12,7 @@ import { buildHubSchema } from "./schema/build";
 import { startServer, type RunningServer } from "./server/server";
 import { seedDemoWorld, type DemoKeys } from "./seed/demo-world";
 import { WebhookWorker } from "./modules/webhooks/webhook.worker";
+import { flushTracing } from "./infra/tracing";
 
 export interface RunningHub {
   hub: Hub;
@@ -104,6 +105,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
         await hub.services.analytics.close();
         await prisma.$disconnect();
         await embedded?.stop();
+        await flushTracing(); // the last requests' spans
       })()),
   };
 }

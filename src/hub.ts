@@ -17,6 +17,7 @@ import { WebhookService } from "./modules/webhooks/webhook.service";
 import { AnalyticsService } from "./modules/analytics/analytics.service";
 import { createReadPool, poolOf } from "./infra/prisma";
 import { RulesService } from "./modules/rules";
+import { RateLimitService } from "./modules/ratelimits";
 import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
 import type { LoaderSources } from "./context/loaders";
 
@@ -46,6 +47,8 @@ export interface Hub {
     analytics: AnalyticsService;
     /** versioned rules: tariffs, thresholds, settings, exchange rates */
     rules: RulesService;
+    /** per-party limits and quotas (the counting is src/server/limits.ts) */
+    rateLimits: RateLimitService;
   };
 }
 
@@ -79,6 +82,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
         ? new AnalyticsService(config, createReadPool(config.DATABASE_READ_URL), "replica")
         : new AnalyticsService(config, poolOf(prisma), "primary"),
       rules,
+      rateLimits: new RateLimitService(prisma, writes, config.HUB_RATE_LIMIT_CACHE_MS, config.HUB_RATE_LIMIT_PER_MINUTE),
     },
   };
 }

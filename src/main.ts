@@ -1,3 +1,5 @@
+// first: OpenTelemetry instruments http, pg and graphql as they load (only with OTEL_EXPORTER_OTLP_ENDPOINT)
+import "./infra/tracing";
 import "reflect-metadata";
 import { loadConfig } from "./config";
 import { createLogger } from "./infra/logger";

@@ -56,7 +56,9 @@ export type Action =
   | "webhook:read"
   | "webhook:update"
   | "webhook:delete"
-  | "webhook:replay";
+  | "webhook:replay"
+  | "rateLimit:set"
+  | "rateLimit:read";
 
 /** How a party can stand to the resource of an action. */
 export type Relation =
@@ -262,6 +264,8 @@ export const AUTHORITY: readonly Permission[] = [
   { action: "webhook:update", who: ["endpointOwner"], note: "the endpoint then hears with the updating key's role" },
   { action: "webhook:delete", who: ["endpointOwner"], note: "soft: the delivery log is kept" },
   { action: "webhook:replay", who: ["endpointOwner"], note: "each event authorized again when sent" },
+  { action: "rateLimit:set", who: ["operator"], note: "a party's limits, or the default of a party kind; a party learns its own from the RateLimit-Policy header" },
+  { action: "rateLimit:read", who: ["operator"], note: "a read (the limits in force and their history)" },
 ];
 
 const BY_ACTION = new Map<Action, Permission[]>();
@@ -315,6 +319,8 @@ const PHRASES: Record<string, string> = {
   "webhook:update": "update this webhook",
   "webhook:delete": "delete this webhook",
   "webhook:replay": "replay deliveries of this webhook",
+  "rateLimit:set": "set rate limits",
+  "rateLimit:read": "read rate limits",
 };
 
 /** The action in the words of a FORBIDDEN message ("Your party may not ..."). */

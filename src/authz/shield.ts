@@ -55,6 +55,8 @@ const ruleTree = {
     // public law (tariffs, thresholds, rates); RulesService lists public kinds only
     rules: isAuthenticated,
     exchangeRates: isAuthenticated,
+    rateLimit: may("rateLimit:read"),
+    rateLimitPolicies: may("rateLimit:read"),
   },
   Mutation: {
     createParty: may("party:create"),
@@ -80,6 +82,7 @@ const ruleTree = {
     deleteWebhook: isAuthenticated,
     replayWebhookDeliveries: isAuthenticated,
     publishRules: isAuthenticated,
+    setRateLimit: may("rateLimit:set"),
   },
   // shield guards only each event's resolve step; the service authorizes the subscribe step
   Subscription: {
@@ -123,6 +126,8 @@ const ruleTree = {
   RuleVersion: allow,
   ExchangeRateVersion: allow,
   PublishedRules: allow,
+  // returned to the operator only (rateLimit:read / rateLimit:set above)
+  RateLimitPolicy: allow,
 };
 
 export function hubShield(debug: boolean) {

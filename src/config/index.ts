@@ -33,7 +33,13 @@ const schema = z.object({
   HUB_MAX_COST: z.coerce.number().int().positive().default(50000),
   HUB_MAX_TOKENS: z.coerce.number().int().positive().default(5000),
   HUB_BODY_LIMIT: z.string().default("2mb"),
+  // requests per minute per address for callers without a key; parties: RateLimitPolicy rows
   HUB_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  HUB_RATE_LIMIT_CACHE_MS: z.coerce.number().int().min(0).max(600000).default(5000),
+  // Observability (README "Observability"): Prometheus /metrics, one log line per request
+  HUB_METRICS: z.enum(["on", "off"]).default("on"),
+  HUB_METRICS_TOKEN: z.string().min(16, "HUB_METRICS_TOKEN must be at least 16 characters").optional(),
+  HUB_REQUEST_LOG: z.enum(["on", "off"]).default("on"),
   HUB_AGREEMENT_CACHE_MS: z.coerce.number().int().min(0).default(2000),
   HUB_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   HUB_EVENT_POLL_MS: z.coerce.number().int().min(50).max(60000).default(1000),

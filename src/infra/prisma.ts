@@ -51,7 +51,7 @@ export async function sqlRows<T>(prisma: PrismaClient, statement: NamedStatement
   return (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[];
 }
 
-/** The pg pool under a client made by createPrismaClient (analytics run statements on it directly). */
+/** The pg pool under a client made by createPrismaClient (analytics run statements on it directly; /metrics reads its gauges). */
 export function poolOf(prisma: PrismaClient): Pool {
   const pool = pools.get(prisma);
   if (!pool) throw new Error("poolOf needs a client made by createPrismaClient");

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { performance } from "node:perf_hooks";
 import express from "express";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -7,11 +8,14 @@ import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { Hub } from "../hub";
+import type { Principal } from "../authz/principal";
 import { createContext, type HubContext } from "../context/context";
 import { HubError, UnauthenticatedError } from "../shared/errors";
 import { KeyedConnections, REVOKED_CLOSE_CODE } from "../authn/authenticate";
 import { createErrorFormatter } from "./errors";
-import { createArmor, RateLimit } from "./limits";
+import { createArmor, errorHeaders, RateLimit } from "./limits";
+import { observeServer } from "./request-log";
+import { metricsHandler } from "../infra/metrics";
 import { CSRF_REQUEST_HEADERS, graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
 import { maybeBrowser, mountWeb, noIntrospection, webSettings } from "./web";
 import { TOO_MANY_CONNECTIONS_CLOSE_CODE, WsLimits, wsLimitSettings, type WsConnection } from "./ws-limits";
@@ -32,7 +36,8 @@ export interface RunningServer {
 function withHttpStatus(err: unknown): unknown {
   if (err instanceof HubError) {
     const status = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503 }[String(err.extensions.code)];
-    if (status) return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status } } });
+    const headers = errorHeaders(err); // 429: Retry-After and RateLimit
+    if (status) return new GraphQLError(err.message, { extensions: { ...err.extensions, http: headers ? { status, headers } : { status } } });
   }
   return err;
 }
@@ -64,7 +69,7 @@ export async function startServer(
   const protection = armor.protect();
   const web = webSettings(config);
   const validationRules = [...(protection.validationRules as never[]), ...(web.introspection ? [] : [noIntrospection])];
-  const rateLimit = new RateLimit(config, log);
+  const rateLimit = new RateLimit(config, log, (p) => hub.services.rateLimits.quotasFor(p));
   const formatError = createErrorFormatter(log, config.isDevelopment);
 
   // graphql-ws sends GraphQLErrors as they are: give them the same codes as over HTTP.
@@ -80,6 +85,8 @@ export async function startServer(
 
   // Connections and subscriptions per party, subscriptions per connection (src/server/ws-limits.ts).
   const wsLimits = new WsLimits(wsLimitSettings(config));
+  // Prometheus metrics and the request log (README "Observability")
+  const observe = observeServer(hub, wsLimits);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
   const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext; limits?: WsConnection }>(
@@ -121,7 +128,7 @@ export async function startServer(
             throw err;
           });
           if (now?.apiKeyId !== base.principal?.apiKeyId) throw new UnauthenticatedError();
-          await rateLimit.consume(base.principal!.apiKeyId ?? base.principal!.partyId);
+          await rateLimit.check(base.principal);
           const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
           const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
           // as Apollo does over HTTP: a validation error is the client's (BAD_USER_INPUT), not internal
@@ -196,6 +203,8 @@ export async function startServer(
       // error into a 500 (its unexpectedErrorProcessingRequest hook): parseOptions above instead
       ...(protection.plugins as ApolloServerPlugin<HubContext>[]).filter((p) => !("unexpectedErrorProcessingRequest" in p)),
       accessLogPlugin,
+      rateLimit.plugin(),
+      observe.requests.plugin(),
       // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       // browsers get the hub's own IDE (src/server/web.ts), not Apollo's CDN-hosted pages
@@ -214,19 +223,25 @@ export async function startServer(
     // Redis is reported, not required: without it this instance still serves (see README).
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not ready", redis: hub.events.redisState() });
   });
+  app.get("/metrics", metricsHandler(observe.metrics, config.HUB_METRICS_TOKEN));
   graphql = graphqlHttpHandler(apollo, {
     bodyLimit: config.HUB_BODY_LIMIT,
     partitionOf: (ctx) => ctx.principal?.partyId ?? null,
     context: async (req) => {
+      const startedAt = performance.now();
+      const body = (req as { body?: { operationName?: unknown } }).body;
+      const operationName = typeof body?.operationName === "string" ? body.operationName : null;
+      let principal: Principal | null = null;
       try {
-        const principal = await hub.authenticator.authenticate(req.headers.authorization);
-        await rateLimit.consume(principal ? (principal.apiKeyId ?? principal.partyId) : `ip:${req.socket.remoteAddress}`);
-        const body = (req as { body?: { operationName?: unknown } }).body;
-        const operationName = typeof body?.operationName === "string" ? body.operationName : null;
+        principal = await hub.authenticator.authenticate(req.headers.authorization);
+        const quotas = await rateLimit.check(principal, req.socket.remoteAddress);
         const ctx = createContext(hub, principal, operationName);
         ctx.authz.collectDenials(); // the plugin above adds them to the response
+        rateLimit.remember(ctx, quotas);
+        observe.requests.began(ctx, startedAt);
         return ctx;
       } catch (err) {
+        observe.requests.refused(err, principal, operationName, startedAt);
         throw withHttpStatus(err);
       }
     },

@@ -353,11 +353,11 @@ describe("Redis unreachable", () => {
     const mem = memoryLog();
     const limit = new RateLimit(loadConfig({ NODE_ENV: "test", REDIS_URL: "redis://127.0.0.1:1", HUB_RATE_LIMIT_PER_MINUTE: "20" }), mem.log);
     const started = Date.now();
-    for (let i = 0; i < 20; i++) await limit.consume("key");
-    await expect(limit.consume("key")).rejects.toMatchObject({ extensions: { code: "RATE_LIMITED" } });
+    for (let i = 0; i < 20; i++) await limit.check(null, "key");
+    await expect(limit.check(null, "key")).rejects.toMatchObject({ extensions: { code: "RATE_LIMITED" } });
     expect(Date.now() - started).toBeLessThan(1000);
     await until("the outage logged", () => mem.count(/rate limit: Redis unreachable at start/) === 1);
-    for (let i = 0; i < 10; i++) await limit.consume(`other-${i}`);
+    for (let i = 0; i < 10; i++) await limit.check(null, `other-${i}`);
     await sleep(1000); // failed reconnects meanwhile
     expect(mem.lines).toHaveLength(1);
     await limit.close();
@@ -489,16 +489,16 @@ withRedisServer("Redis lost while running", () => {
     const limit = new RateLimit(loadConfig({ NODE_ENV: "test", REDIS_URL: redis.url, HUB_REDIS_TIMEOUT_MS: "200" }), mem.log);
     try {
       const spy = redis.client();
-      await until("a count kept in Redis", async () => (await limit.consume("k"), (await spy.exists("luxor:rl:k")) === 1));
+      await until("a count kept in Redis", async () => (await limit.check(null, "k"), (await spy.exists("luxor:rl60:ip:k")) === 1));
       spy.disconnect();
       redis.pause();
       for (let i = 0; i < 5; i++) {
         const started = Date.now();
-        await limit.consume("k");
+        await limit.check(null, "k");
         expect(Date.now() - started).toBeLessThan(800);
       }
       await until("the outage logged", () => mem.count(/rate limit: Redis unreachable/) === 1);
-      for (let i = 0; i < 5; i++) await limit.consume("k");
+      for (let i = 0; i < 5; i++) await limit.check(null, "k");
       expect(mem.lines).toHaveLength(1);
     } finally {
       await limit.close();

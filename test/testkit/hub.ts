@@ -3,7 +3,7 @@ import { graphql, print, type GraphQLSchema, type ExecutionResult } from "graphq
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { loadConfig } from "../../src/config";
 import { createHub, type Hub } from "../../src/hub";
-import { createLogger } from "../../src/infra/logger";
+import { createLogger, type Logger } from "../../src/infra/logger";
 import { createHubPubSub } from "../../src/infra/pubsub";
 import { buildHubSchema } from "../../src/schema/build";
 import { startServer, type RunningServer } from "../../src/server/server";
@@ -28,7 +28,14 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  opts: { http?: boolean; env?: Record<string, string>; /** a second instance on the same PostgreSQL database */ sameDatabaseAs?: TestHub } = {},
+  opts: {
+    http?: boolean;
+    env?: Record<string, string>;
+    /** a second instance on the same PostgreSQL database */
+    sameDatabaseAs?: TestHub;
+    /** the hub's logger (default: silent) */
+    log?: Logger;
+  } = {},
 ): Promise<TestHub> {
   const db = opts.sameDatabaseAs ? sharedDatabase(opts.sameDatabaseAs.db) : await createTestDatabase();
   const config = loadConfig({
@@ -42,7 +49,7 @@ export async function startTestHub(
     HUB_AGREEMENT_CACHE_MS: "0",
     ...opts.env,
   });
-  const hub = createHub(config, db.prisma, createLogger("silent"), createHubPubSub(config.REDIS_URL));
+  const hub = createHub(config, db.prisma, opts.log ?? createLogger("silent"), createHubPubSub(config.REDIS_URL));
   await hub.services.parties.ensureOperatorParty();
   const schema = await buildHubSchema(hub.events);
   const server = opts.http === false ? null : await startServer(hub, schema, 0, async () => true);

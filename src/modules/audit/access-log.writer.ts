@@ -26,6 +26,11 @@ export class AccessLogWriter {
     private readonly maxRecordIds = 5000,
   ) {}
 
+  /** Entries waiting to be stored (merged reads count once); for metrics. */
+  get queued(): number {
+    return this.pending.size;
+  }
+
   enqueue(records: AccessLogRecord[]): void {
     for (const r of records) {
       const key = mergeKey(r);

@@ -69,6 +69,11 @@ export class EventFeed {
     return this.position;
   }
 
+  /** Whether this instance reads the outbox (it starts with the first subscriber); for metrics. */
+  get running(): boolean {
+    return this.started !== null;
+  }
+
   listen(listener: FeedListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

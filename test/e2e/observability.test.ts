@@ -1,0 +1,168 @@
+/** Prometheus /metrics and the request log (README "Observability"), over HTTP. */
+import pino from "pino";
+import { makeParty, startTestHub, type TestHub, type TestParty } from "../testkit/hub";
+import { subscribe, wsClient } from "../testkit/ws";
+
+const TOKEN = "metrics-token-0123456789";
+
+function memoryLog() {
+  const lines: string[] = [];
+  const log = pino({ level: "info" }, { write: (s: string) => void lines.push(s) });
+  const requests = () => lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+  return { log, lines, requests };
+}
+
+async function scrape(t: TestHub, token?: string) {
+  const res = await fetch(t.server!.url.replace("/graphql", "/metrics"), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
+}
+
+async function post(t: TestHub, key: string, body: Record<string, unknown>) {
+  const res = await fetch(t.server!.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** The value of one sample line (`name{labels} value`) of the exposition, or undefined. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(series + " "));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("metrics and request log on", () => {
+  let t: TestHub;
+  let carrier: TestParty;
+  const mem = memoryLog();
+  beforeAll(async () => {
+    t = await startTestHub({ env: { HUB_METRICS_TOKEN: TOKEN }, log: mem.log });
+    carrier = await makeParty(t, "CARRIER", "DE", "Metrics Carrier");
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("counts requests by operation and outcome, with latency histograms, pool, WebSocket, event and access-log gauges", async () => {
+    for (let i = 0; i < 3; i++) expect((await post(t, carrier.key, { query: "query Who { me { role } }", operationName: "Who" })).status).toBe(200);
+    await post(t, carrier.key, { query: `query Lookup($tn: String!) { clearanceStatus(trackingNumber: $tn) { status } }`, variables: { tn: "NOPE123" } });
+    await post(t, "not-a-key", { query: "query Who { me { role } }", operationName: "Who" });
+    const ws = wsClient(t, carrier.key);
+    const sub = subscribe(ws, `subscription { holdPlaced { eventId } }`);
+    try {
+      await waitFor(() => t.server!.wsLimits.subscriptions() === 1);
+      const m = await scrape(t, TOKEN);
+      expect(m.status).toBe(200);
+      expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="query",code="OK"}')).toBe(3);
+      expect(sample(m.text, 'hub_graphql_requests_total{operation="Lookup",type="query",code="NOT_FOUND"}')).toBe(1);
+      expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="UNAUTHENTICATED"}')).toBe(1);
+      expect(sample(m.text, 'hub_graphql_request_duration_seconds_count{operation="Who",type="query"}')).toBe(3);
+      expect(sample(m.text, 'hub_graphql_request_duration_seconds_bucket{le="+Inf",operation="Who",type="query"}')).toBe(3);
+      expect(sample(m.text, "hub_ws_connections")).toBe(1);
+      expect(sample(m.text, "hub_ws_subscriptions")).toBe(1);
+      expect(sample(m.text, "hub_event_lag")).toBe(0);
+      expect(sample(m.text, "hub_event_outbox_head")).toBeGreaterThanOrEqual(0);
+      expect(sample(m.text, 'hub_db_pool_connections{state="idle"}')).toBeGreaterThanOrEqual(0);
+      expect(sample(m.text, "hub_db_pool_waiting")).toBe(0);
+      expect(sample(m.text, "hub_access_log_queue")).toBeGreaterThanOrEqual(0);
+      expect(m.text).toMatch(/^hub_process_resident_memory_bytes \d+/m);
+      // nothing of a party: no ids, no keys, no tracking numbers
+      expect(m.text).not.toContain(carrier.id);
+      expect(m.text).not.toContain(carrier.key);
+      expect(m.text).not.toContain("NOPE123");
+    } finally {
+      sub.dispose();
+      await ws.dispose();
+    }
+  });
+
+  it("keeps operation labels bounded: no name is _anonymous, a name that is not a GraphQL name _other", async () => {
+    await post(t, carrier.key, { query: "{ me { role } }" });
+    await post(t, carrier.key, { query: "{ me { role } }", operationName: 'x"} 1\nfake_metric 2' });
+    const m = await scrape(t, TOKEN);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_anonymous",type="query",code="OK"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_other",type="unknown",code="BAD_USER_INPUT"}')).toBe(1);
+    expect(m.text).not.toMatch(/^fake_metric/m);
+  });
+
+  it("answers /metrics only to the bearer of HUB_METRICS_TOKEN", async () => {
+    expect((await scrape(t)).status).toBe(401);
+    expect((await scrape(t, "wrong-token-0123456789")).status).toBe(401);
+    expect((await scrape(t, carrier.key)).status).toBe(401);
+  });
+
+  it("logs one line per request: operation, party, role, duration, outcome; no secrets, no variables", async () => {
+    mem.lines.length = 0;
+    await post(t, carrier.key, {
+      query: `query Track($tn: String!) { clearanceStatus(trackingNumber: $tn) { status } }`,
+      variables: { tn: "SECRETVALUE42" },
+      operationName: "Track",
+    });
+    await post(t, "lx_wrong_key_value", { query: "query Who { me { role } }", operationName: "Who" });
+    const lines = mem.requests();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: "request",
+      operation: "Track",
+      type: "query",
+      partyId: carrier.id,
+      role: "AGENT",
+      apiKeyId: carrier.principal.apiKeyId,
+      code: "NOT_FOUND",
+      status: 200,
+    });
+    expect(typeof lines[0].durationMs).toBe("number");
+    expect(lines[0].durationMs).toBeGreaterThan(0);
+    expect(lines[1]).toMatchObject({ operation: "Who", partyId: null, role: null, code: "UNAUTHENTICATED", status: 401 });
+    const all = mem.lines.join("\n");
+    expect(all).not.toContain("SECRETVALUE42");
+    expect(all).not.toContain(carrier.key);
+    expect(all).not.toContain("lx_wrong_key_value");
+    expect(all).not.toContain("clearanceStatus(");
+  });
+});
+
+describe("metrics and request log off", () => {
+  let t: TestHub;
+  const mem = memoryLog();
+  beforeAll(async () => {
+    t = await startTestHub({ env: { HUB_METRICS: "off", HUB_REQUEST_LOG: "off", HUB_METRICS_TOKEN: TOKEN }, log: mem.log });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("HUB_METRICS=off: no /metrics; HUB_REQUEST_LOG=off: no request lines", async () => {
+    const p = await makeParty(t, "PLATFORM", "IE", "Quiet Shop");
+    expect((await post(t, p.key, { query: "{ me { role } }" })).status).toBe(200);
+    expect((await scrape(t, TOKEN)).status).toBe(404);
+    expect(mem.requests()).toEqual([]);
+  });
+});
+
+describe("metrics without a token", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("are not published: /metrics is 404 until HUB_METRICS_TOKEN is set", async () => {
+    const m = await scrape(t);
+    expect(m.status).toBe(404);
+    expect(m.text).toMatch(/HUB_METRICS_TOKEN/);
+  });
+});
+
+async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
