@@ -16,7 +16,7 @@ import type { DeclarationStatus, HoldKind } from "../src/generated/prisma/enums"
 import type { Principal } from "../src/authz/principal";
 import { createContext } from "../src/context/context";
 import type { WorkflowService } from "../src/modules/workflow";
-import type { DutyLineInput } from "../src/modules/workflow/workflow.inputs";
+import type { AssessDutiesInput } from "../src/modules/workflow/workflow.inputs";
 import {
   FINAL_STATUSES,
   TRANSITIONS,
@@ -63,17 +63,8 @@ const release = (who: Who, holdId: string, over: Record<string, unknown> = {}) =
   wf.releaseHold(ctx(who), holdId, { outcome: "no threat found", response: "invoice sent", ...over });
 const alert = (who: Who, d: { id: string }) =>
   wf.raiseRiskAlert(ctx(who), d.id, { severity: "HIGH", reasonCode: "val-low", reason: "value far below market", raisedByRule: "R-17" });
-const vat = (over: Partial<DutyLineInput> = {}): DutyLineInput => ({
-  taxType: "VAT",
-  base: "120.50",
-  rate: "0.19",
-  amount: "22.90",
-  currency: "EUR",
-  collectionModel: "COLLECTED_ON_DELIVERY",
-  ...over,
-});
-const duties = (who: Who, d: { id: string }, lines: DutyLineInput[] = [vat()], over: Record<string, unknown> = {}) =>
-  wf.duties.assess(ctx(who), d.id, { lines, ...over });
+/** Duties are computed from the shipped rules; `input` adds overrides, a date, a correction reason. */
+const duties = (who: Who, d: { id: string }, input: AssessDutiesInput = {}) => wf.duties.assess(ctx(who), d.id, input);
 const amend = (who: Who, d: { id: string }, version: number, input: Record<string, unknown>) =>
   wf.amendments.amend(ctx(who), d.id, version, input);
 
@@ -95,7 +86,7 @@ async function eventsOf(declarationId: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestHub({ http: false });
+  t = await startTestHub({ http: false, rules: true });
   wf = t.hub.services.workflow;
   customsDE = await makeParty(t, "CUSTOMS", "DE", "Zoll DE");
   analystDE = asRole(customsDE, "ANALYST");
@@ -489,9 +480,9 @@ describe("holds (HOLDS)", () => {
     const h = await hold(customsDE, e, "INSPECTION");
     await release(customsDE, h.id);
     expect(await statusOf(e.id)).toBe("ARRIVED");
-    // release needs an assessment: none yet is a CONFLICT; an explicit "nothing due" counts
+    // release needs an assessment: none yet is a CONFLICT
     await expect(event(customsDE, e, "RELEASED_FROM_CUSTOMS")).rejects.toEqual(code("CONFLICT"));
-    await duties(customsDE, e, [], { nothingDue: true });
+    await duties(customsDE, e);
     expect(await statusOf(e.id)).toBe("DUTIES_ASSESSED");
     await event(customsDE, e, "RELEASED_FROM_CUSTOMS");
     expect(await statusOf(e.id)).toBe("RELEASED");
@@ -535,53 +526,49 @@ describe("holds (HOLDS)", () => {
 });
 
 describe("duties.assess (DUTIES)", () => {
-  it("the destination customs officer assesses an arrived parcel, with exact decimals", async () => {
+  it("the destination customs officer assesses an arrived parcel: computed lines, exact decimals", async () => {
     const d = await at("ARRIVED");
-    const rows = await duties(customsDE, d, [
-      vat({ base: "120.5", amount: "22.90" }),
-      vat({ taxType: "DUTY", base: "120.50", rate: "0.0450", amount: "5.42" }),
-      vat({ taxType: "FEE", base: "1", rate: "1", amount: "3.50" }),
-    ]);
-    expect(rows.map((r) => [r.taxType, r.base.toFixed(2), r.rate.toFixed(), r.amount.toFixed(2), r.assessedById])).toEqual([
-      ["VAT", "120.50", "0.19", "22.90", customsDE.id],
-      ["DUTY", "120.50", "0.045", "5.42", customsDE.id],
-      ["FEE", "1.00", "1", "3.50", customsDE.id],
+    const rows = await duties(customsDE, d);
+    // EUR 120.50 with an IOSS number, after 1 July 2026: EUR 3 per item category, no import VAT
+    expect(rows.map((r) => [r.taxType, r.lineKey, r.amount.toFixed(2), r.collectionModel, r.assessedById])).toEqual([
+      ["DUTY", "DUTY:flat:851830", "3.00", "IOSS", customsDE.id],
+      ["DUTY", "DUTY:flat:610910", "3.00", "IOSS", customsDE.id],
+      ["VAT", "VAT:exempt", "0.00", "IOSS", customsDE.id],
     ]);
     expect(await statusOf(d.id)).toBe("DUTIES_ASSESSED");
   });
 
   it("an assessment is a versioned whole: a second one is a correction, with a reason, that supersedes the first", async () => {
     const d = await at("ARRIVED");
-    const first = await duties(customsDE, d, [vat(), vat({ taxType: "DUTY", rate: "0.0450", amount: "5.42" })]);
-    expect(first.map((r) => r.version)).toEqual([1, 1]);
+    const first = await duties(customsDE, d);
+    expect(first.map((r) => r.version)).toEqual([1, 1, 1]);
     const err = await duties(customsDE, d).catch((e) => e);
     expect(err.extensions.code).toBe("BAD_USER_INPUT");
     expect(err.problems.map((p: { path: string }) => p.path)).toEqual(["input.correctionReason"]);
-    const second = await duties(customsDE, d, [vat()], { correctionReason: "duty rate not applicable" });
-    expect(second).toHaveLength(1); // replaces the lines, never adds to them
-    expect(second[0]).toMatchObject({ version: 2, correctionReason: "duty rate not applicable", supersededAt: null });
+    const second = await duties(customsDE, d, { correctionReason: "goods arrived earlier", taxableEventAt: "2026-06-30" });
+    expect(second.map((r) => [r.lineKey, r.version, r.correctionReason])).toEqual([
+      ["DUTY:exempt", 2, "goods arrived earlier"],
+      ["VAT:exempt", 2, "goods arrived earlier"],
+    ]);
     const rows = await t.db.prisma.dutyAssessment.findMany({ where: { declarationId: d.id }, orderBy: { version: "asc" } });
     expect(rows.map((r) => [r.version, r.supersededAt === null])).toEqual([
       [1, false],
       [1, false],
+      [1, false],
+      [2, true],
       [2, true],
     ]);
     const row = await t.db.prisma.declaration.findUniqueOrThrow({ where: { id: d.id } });
     expect([row.status, row.dutiesVersion]).toEqual(["DUTIES_ASSESSED", 2]);
   });
 
-  it("zero rates and amounts are lines like any other; 'nothing due' has no lines", async () => {
+  it("zero amounts are lines like any other", async () => {
     const d = await at("ARRIVED");
-    await expect(duties(customsDE, d, [vat({ taxType: "DUTY", rate: "0", amount: "0.00" })])).resolves.toMatchObject([
-      { taxType: "DUTY", version: 1 },
+    await expect(duties(customsDE, d, { taxableEventAt: "2026-06-30" })).resolves.toMatchObject([
+      { taxType: "DUTY", method: "EXEMPT", version: 1 },
+      { taxType: "VAT", method: "EXEMPT", version: 1 },
     ]);
     expect(await statusOf(d.id)).toBe("DUTIES_ASSESSED");
-    const e = await at("ARRIVED");
-    await expect(duties(customsDE, e, [], { nothingDue: true })).resolves.toEqual([]);
-    expect(await statusOf(e.id)).toBe("DUTIES_ASSESSED");
-    // nothing due contradicts lines
-    const err = await duties(customsDE, e, [vat()], { nothingDue: true, correctionReason: "x" }).catch((x) => x);
-    expect(err.problems.map((p: { path: string }) => p.path)).toEqual(["input.nothingDue"]);
   });
 
   it("an analyst, the carrier, the filer and the platform may not; other customs and the operator do not see it", async () => {
@@ -598,30 +585,29 @@ describe("duties.assess (DUTIES)", () => {
       extensions: expect.objectContaining({ code: "CONFLICT", from: "FILED", to: "DUTIES_ASSESSED" }),
     });
     const released = await at("RELEASED");
-    await expect(duties(customsDE, released, [vat()], { correctionReason: "late correction" })).rejects.toEqual(code("CONFLICT"));
+    await expect(duties(customsDE, released, { correctionReason: "late correction" })).rejects.toEqual(code("CONFLICT"));
   });
 
-  it("names every bad value: decimals, rate NUMERIC(7,4), amount vs base x rate, collection model vs declaration", async () => {
+  it("names every bad value: overrides (line, amount, reason), the taxable event date", async () => {
     const d = await at("ARRIVED", { iossNumber: null });
-    const err = await duties(customsDE, d, [
-      vat({ base: "-1", rate: "0.12345", amount: "1e3" }),
-      vat({ rate: "1000", currency: "XAU" }),
-      vat({ amount: "25.00" }),
-      vat({ collectionModel: "IOSS" }),
-    ]).catch((e) => e);
+    const err = await duties(customsDE, d, {
+      taxableEventAt: "yesterday",
+      overrides: [
+        { lineKey: "DUTY:flat:851830", amount: "-1", reason: "x" },
+        { lineKey: "DUTY:flat:851830", amount: "1.005", reason: " " },
+      ],
+    }).catch((e) => e);
     expect(err.extensions.code).toBe("BAD_USER_INPUT");
     expect(err.problems.map((p: { path: string }) => p.path)).toEqual([
-      "input.lines[0].base",
-      "input.lines[0].rate",
-      "input.lines[0].amount",
-      "input.lines[1].rate",
-      "input.lines[1].currency",
-      "input.lines[2].amount",
+      "input.overrides[0].amount",
+      "input.overrides[1].lineKey",
+      "input.overrides[1].amount",
+      "input.overrides[1].reason",
+      "input.taxableEventAt",
     ]);
-    // The collection model is checked against the declaration once the formats are right.
-    const err2 = await duties(customsDE, d, [vat({ collectionModel: "IOSS" }), vat({ collectionModel: "DDP" })]).catch((e) => e);
-    expect(err2.problems.map((p: { path: string }) => p.path)).toEqual(["input.lines[0].collectionModel", "input.lines[1].collectionModel"]);
-    await expect(duties(customsDE, d, [])).rejects.toEqual(code("BAD_USER_INPUT"));
+    // A line that was not computed is named with the lines that were.
+    const err2 = await duties(customsDE, d, { overrides: [{ lineKey: "DUTY:item:9", amount: "1", reason: "x" }] }).catch((e) => e);
+    expect(err2.problems).toEqual([{ path: "input.overrides[0].lineKey", message: expect.stringContaining("DUTY:flat:851830, DUTY:flat:610910, VAT:*") }]);
     expect(await statusOf(d.id)).toBe("ARRIVED");
   });
 });
@@ -756,12 +742,14 @@ describe("through GraphQL (the served schema: shield + field guards)", () => {
     expect(rel.data!.releaseHold).toEqual({ status: "RELEASED", outcome: "ok" });
 
     const dut = await run(customsDE, `mutation($id: ID!) {
-      assessDuties(declarationId: $id, input: { lines: [{ taxType: VAT, base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: IOSS }] }) {
-        taxType base rate amount collectionModel
-      }
+      assessDuties(declarationId: $id) { taxType lineKey amount collectionModel }
     }`, { id: d.id });
     expect(dut.errors).toBeUndefined();
-    expect(dut.data!.assessDuties).toEqual([{ taxType: "VAT", base: "120.5", rate: "0.19", amount: "22.9", collectionModel: "IOSS" }]);
+    expect(dut.data!.assessDuties).toEqual([
+      { taxType: "DUTY", lineKey: "DUTY:flat:851830", amount: "3", collectionModel: "IOSS" },
+      { taxType: "DUTY", lineKey: "DUTY:flat:610910", amount: "3", collectionModel: "IOSS" },
+      { taxType: "VAT", lineKey: "VAT:exempt", amount: "0", collectionModel: "IOSS" },
+    ]);
 
     const al = await run(analystDE, `mutation($id: ID!) {
       raiseRiskAlert(declarationId: $id, input: { severity: LOW, reasonCode: "HS", reason: "HS code unusual" }) { id status reasonCode }

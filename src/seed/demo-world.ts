@@ -1308,6 +1308,7 @@ const SQL_TYPES = {
     id: "uuid", declarationId: "uuid", assessedById: "uuid", taxType: '"TaxType"', base: "numeric", rate: "numeric",
     amount: "numeric", currency: "bpchar", collectionModel: '"CollectionModel"', createdAt: "timestamp",
     version: "int4", supersededAt: "timestamp", correctionReason: "text",
+    lineKey: "text", method: "text", explanation: "text", basis: "jsonb", computedAmount: "numeric", overrideReason: "text",
   } satisfies Record<keyof Prisma.DutyAssessmentCreateManyInput, string>,
   LiveParcel: { trackingNumber: "text", partyId: "uuid", declarationId: "uuid" } satisfies Record<keyof Prisma.LiveParcelCreateManyInput, string>,
 };

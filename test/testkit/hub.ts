@@ -12,6 +12,7 @@ import type { Principal } from "../../src/authz/principal";
 import type { DataCategory, Contribution, PartyKind, Role } from "../../src/generated/prisma/enums";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { createPrismaClient } from "../../src/infra/prisma";
+import { loadShippedRuleSets } from "../../src/modules/rules";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -35,6 +36,8 @@ export async function startTestHub(
     sameDatabaseAs?: TestHub;
     /** the hub's logger (default: silent) */
     log?: Logger;
+    /** load the shipped (illustrative) rule sets: tariffs, thresholds, exchange rates */
+    rules?: boolean;
   } = {},
 ): Promise<TestHub> {
   const db = opts.sameDatabaseAs ? sharedDatabase(opts.sameDatabaseAs.db) : await createTestDatabase();
@@ -51,6 +54,7 @@ export async function startTestHub(
   });
   const hub = createHub(config, db.prisma, opts.log ?? createLogger("silent"), createHubPubSub(config.REDIS_URL));
   await hub.services.parties.ensureOperatorParty();
+  if (opts.rules) await loadShippedRuleSets(hub.services.rules);
   const schema = await buildHubSchema(hub.events);
   const server = opts.http === false ? null : await startServer(hub, schema, 0, async () => true);
   return {

@@ -1,5 +1,5 @@
 import { ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { GraphQLDateTime } from "graphql-scalars";
+import { GraphQLDateTime, GraphQLJSON } from "graphql-scalars";
 import {
   AlertSeverity,
   AlertStatus,
@@ -122,6 +122,21 @@ export class DutyAssessment {
   version!: number;
   @CategoryField(REVENUE, () => String, { description: "Why the previous version was corrected (null on a first assessment)" })
   correctionReason!: string | null;
+  @CategoryField(REVENUE, () => String, { nullable: true, description: "The computed line's name (DUTY:item:2, DUTY:flat:610910, VAT:*, VAT:exempt); overrides name it" })
+  lineKey!: string | null;
+  @CategoryField(REVENUE, () => String, { nullable: true, description: "AD_VALOREM, SPECIFIC, FLAT or EXEMPT" })
+  method!: string | null;
+  @CategoryField(REVENUE, () => String, { nullable: true, description: "How the line was computed: base, rate, rule and version, conversions" })
+  explanation!: string | null;
+  @CategoryField(REVENUE, () => GraphQLJSON, {
+    nullable: true,
+    description: "What the line rests on: taxableEventAt, consignmentValue, currency, and every rule version used (jurisdiction, kind, key, version, legalReference)",
+  })
+  basis!: unknown;
+  @CategoryField(REVENUE, Money, { nullable: true, description: "The computed amount, when customs overrode it (null otherwise)" })
+  computedAmount!: string | null;
+  @CategoryField(REVENUE, () => String, { nullable: true, description: "Why customs overrode the computed amount" })
+  overrideReason!: string | null;
 }
 
 @ObjectType({ description: "A lifecycle event of a parcel (UPU event vocabulary)." })

@@ -6,8 +6,8 @@ import { Problems, at, nonNegativeDecimal, currencyCode, oneOf, type DecimalRule
  * it. Other modules register their own kinds (risk rules) with registerRuleKind.
  */
 
-/** Rates are fractions ("0.19" for 19%), at most 6 places. */
-export const RULE_RATE: DecimalRule = { scale: 6, integerDigits: 3 };
+/** Rates are fractions ("0.19" for 19%), at most 4 places: a duty line's rate is NUMERIC(7,4). */
+export const RULE_RATE: DecimalRule = { scale: 4, integerDigits: 3 };
 /** Amounts in rules: up to 4 places (specific duties per kg are quoted to the tenth of a cent). */
 export const RULE_AMOUNT: DecimalRule = { scale: 4, integerDigits: 12 };
 

@@ -1,37 +1,38 @@
-import { Decimal } from "@prisma/client/runtime/client";
-import { CollectionModel, TaxType } from "../../generated/prisma/enums";
+import type { Prisma } from "../../generated/prisma/client";
 import { requirePrincipal, type HubContext } from "../../context/context";
-import { MONEY, Problems, at, currencyCode, nonNegativeDecimal, oneOf, optionalString, type DecimalRule } from "../../shared/validation";
+import { BadUserInputError } from "../../shared/errors";
+import { MONEY, Problems, at, nonNegativeDecimal, optionalString, requiredString } from "../../shared/validation";
+import { dateValue } from "../rules/rules.validation";
 import { auditValue, type Kept } from "../writes";
 import type { AssessDutiesInput } from "./workflow.inputs";
 import { statusAfterAssessing } from "./workflow.lifecycle";
-import type { DutyAssessmentRow } from "./workflow.repository";
+import type { DutyAssessmentRow, LockedDeclaration } from "./workflow.repository";
 import type { WorkflowSupport } from "./workflow.support";
+import { computeAssessment, RevenueRuleMissing, type ComputedAssessment, type ComputedLine } from "./revenue.compute";
+import { RevenueRepository } from "./revenue.repository";
 
-/** Duty rates are fractions stored as NUMERIC(7,4): up to 999.9999 (duties above 100% exist). */
-export const RATE: DecimalRule = { scale: 4, integerDigits: 3 };
-export const MAX_DUTY_LINES = 50;
 const MAX_TEXT = 2000;
+const MAX_OVERRIDES = 50;
 
-interface DutyLine {
-  taxType: TaxType;
-  base: string;
-  rate: string;
+interface Override {
+  lineKey: string;
   amount: string;
-  currency: string;
-  collectionModel: CollectionModel;
+  reason: string;
 }
 
 /**
- * Duty assessments are versioned wholes: each call states the whole assessment (its lines,
- * or "nothing due" with none), and a later call is a correction that supersedes the
- * previous version (with a reason), never adds to it. A replayed call applies nothing.
- * Zero rates and zero amounts are lines like any other (many tariff lines are 0%).
+ * Duty assessments are computed, not typed: the lines come from the rules in force at the
+ * taxable event (revenue.compute.ts), each explaining itself and recording the rule
+ * versions it used. Customs may override a computed line's amount with a reason (kept with
+ * the computed amount). Assessments are versioned wholes: a later call is a correction that
+ * supersedes the previous version (with a reason). A replayed call applies nothing.
  */
 export class DutyAssessor {
+  private readonly revenue = new RevenueRepository();
+
   constructor(private readonly support: WorkflowSupport) {}
 
-  async assess(ctx: HubContext, declarationId: string, input: AssessDutiesInput, idempotencyKey?: string | null): Promise<DutyAssessmentRow[]> {
+  async assess(ctx: HubContext, declarationId: string, input: AssessDutiesInput | null | undefined, idempotencyKey?: string | null): Promise<DutyAssessmentRow[]> {
     const principal = requirePrincipal(ctx);
     return this.support.writes.run<DutyAssessmentRow[]>(
       ctx,
@@ -49,22 +50,20 @@ export class DutyAssessor {
         const declaration = await this.support.visible(ctx, declarationId);
         await ctx.authz.assert("duties:assess", { declaration });
         const p = new Problems();
-        const lines = normalizeLines(p, input);
+        const overrides = normalizeOverrides(p, input?.overrides);
+        const stated = input?.taxableEventAt == null ? null : dateValue(p, "input.taxableEventAt", input.taxableEventAt);
         const correctionReason = optionalString(p, "input.correctionReason", input?.correctionReason, MAX_TEXT) ?? null;
         p.throwIfAny();
+        const book = await ctx.hub.services.rules.book(declaration.destinationCountry);
         return this.support.locked(journal, declaration.id, async (d, changes) => {
           await ctx.authz.assert("duties:assess", { declaration: d.current });
           const cur = d.current;
-          // Checked against the row as it is now (an amendment may have changed it meanwhile).
-          lines.forEach((l, i) => {
-            const path = at("input", "lines", i, "collectionModel");
-            if (l.collectionModel === "IOSS" && !cur.iossNumber) p.add(path, "IOSS needs a declaration with an IOSS number");
-            if (l.collectionModel === "DDP" && !cur.ddp) p.add(path, "DDP needs a declaration that is delivered duty paid");
-          });
           if (cur.dutiesVersion > 0 && !correctionReason) {
-            p.add("input.correctionReason", `declaration ${cur.id} was assessed already (version ${cur.dutiesVersion}): a correction needs a reason`);
+            throw BadUserInputError.at("input.correctionReason", `declaration ${cur.id} was assessed already (version ${cur.dutiesVersion}): a correction needs a reason`);
           }
-          p.throwIfAny();
+          const taxableEventAt = stated ?? (await this.revenue.arrivedAt(d.tx, d.id)) ?? new Date();
+          const computed = await this.compute(d, book, taxableEventAt);
+          const lines = applyOverrides(computed, overrides);
           const next = statusAfterAssessing(d.id, cur.status);
           const assessedAt = new Date();
           const { version, superseded, created } = await d.replaceDuties(
@@ -80,6 +79,7 @@ export class DutyAssessor {
               holderId: principal.partyId,
               changes: {
                 version: { before: version - 1, after: version },
+                taxableEventAt: { before: null, after: taxableEventAt.toISOString() },
                 lines: { before: superseded.map(lineOf), after: created.map(lineOf) },
                 ...(correctionReason && version > 1 ? { correctionReason: { before: null, after: correctionReason } } : {}),
               },
@@ -93,41 +93,70 @@ export class DutyAssessor {
       },
     );
   }
+
+  private async compute(d: LockedDeclaration, book: Parameters<typeof computeAssessment>[0], taxableEventAt: Date): Promise<ComputedAssessment> {
+    const cur = d.current;
+    const goodsItems = await this.revenue.goodsItems(d.tx, d.id);
+    try {
+      return computeAssessment(book, { ...cur, totalValue: cur.totalValue.toString(), goodsItems }, taxableEventAt);
+    } catch (e) {
+      if (e instanceof RevenueRuleMissing) throw BadUserInputError.at(e.path, e.message);
+      throw e;
+    }
+  }
 }
 
-const lineOf = (r: DutyAssessmentRow): Kept =>
-  Object.fromEntries(["taxType", "base", "rate", "amount", "currency", "collectionModel"].map((k) => [k, auditValue(r[k as keyof DutyAssessmentRow])])) as Kept;
+type LineRow = Omit<Prisma.DutyAssessmentCreateManyInput, "declarationId" | "version" | "assessedById" | "createdAt">;
 
-/** The lines, each checked; none only with an explicit "nothing due". */
-function normalizeLines(p: Problems, input: AssessDutiesInput | null | undefined): DutyLine[] {
-  const lines = input?.lines ?? [];
-  const nothingDue = input?.nothingDue === true;
-  if (!Array.isArray(lines)) {
-    p.add("input.lines", "must be a list of duty lines");
+/** The computed lines as rows, with customs' overrides applied (the computed amount kept). */
+function applyOverrides(a: ComputedAssessment, overrides: Override[]): LineRow[] {
+  const keys = new Set(a.lines.map((l) => l.lineKey));
+  const p = new Problems();
+  overrides.forEach((o, i) => {
+    if (!keys.has(o.lineKey)) p.add(at("input", "overrides", i, "lineKey"), `must name a computed line: ${[...keys].join(", ")}`);
+  });
+  p.throwIfAny();
+  const byKey = new Map(overrides.map((o) => [o.lineKey, o]));
+  return a.lines.map((l: ComputedLine): LineRow => {
+    const o = byKey.get(l.lineKey);
+    return {
+      taxType: l.taxType,
+      base: l.base,
+      rate: l.rate,
+      amount: o ? o.amount : l.amount,
+      currency: l.currency,
+      collectionModel: l.collectionModel,
+      lineKey: l.lineKey,
+      method: l.method,
+      explanation: o ? `${l.explanation}. Overridden by customs to ${l.currency} ${o.amount}: ${o.reason}` : l.explanation,
+      basis: { taxableEventAt: a.taxableEventAt.toISOString(), consignmentValue: a.consignmentValue, currency: a.currency, rules: l.rules } as unknown as Prisma.InputJsonValue,
+      computedAmount: o ? l.amount : null,
+      overrideReason: o ? o.reason : null,
+    };
+  });
+}
+
+const LINE_FIELDS = ["lineKey", "taxType", "method", "base", "rate", "amount", "currency", "collectionModel", "computedAmount", "overrideReason"] as const;
+const lineOf = (r: DutyAssessmentRow): Kept => Object.fromEntries(LINE_FIELDS.map((k) => [k, auditValue(r[k])])) as Kept;
+
+function normalizeOverrides(p: Problems, list: AssessDutiesInput["overrides"]): Override[] {
+  if (list == null) return [];
+  if (!Array.isArray(list)) {
+    p.add("input.overrides", "must be a list");
     return [];
   }
-  if (nothingDue && lines.length) p.add("input.nothingDue", "contradicts the lines given: nothing due means no lines");
-  if (!nothingDue && lines.length === 0) p.add("input.lines", 'must list at least one duty or tax line (or set nothingDue: true)');
-  if (lines.length > MAX_DUTY_LINES) p.add("input.lines", `must list at most ${MAX_DUTY_LINES} lines (got ${lines.length})`);
-  if (!p.ok) return [];
-  const out = lines.map((l, i) => {
-    const path = (k: string) => at("input", "lines", i, k);
-    const line = {
-      taxType: oneOf(p, path("taxType"), l?.taxType, Object.values(TaxType)),
-      base: nonNegativeDecimal(p, path("base"), l?.base, MONEY),
-      rate: nonNegativeDecimal(p, path("rate"), l?.rate, RATE),
-      amount: nonNegativeDecimal(p, path("amount"), l?.amount, MONEY),
-      currency: currencyCode(p, path("currency"), l?.currency),
-      collectionModel: oneOf(p, path("collectionModel"), l?.collectionModel, Object.values(CollectionModel)),
+  if (list.length > MAX_OVERRIDES) p.add("input.overrides", `must list at most ${MAX_OVERRIDES} overrides`);
+  const seen = new Set<string>();
+  const out = list.map((o, i) => {
+    const path = (k: string) => at("input", "overrides", i, k);
+    const lineKey = requiredString(p, path("lineKey"), o?.lineKey, 100);
+    if (lineKey && seen.has(lineKey)) p.add(path("lineKey"), `overrides ${lineKey} twice`);
+    if (lineKey) seen.add(lineKey);
+    return {
+      lineKey: lineKey ?? "",
+      amount: nonNegativeDecimal(p, path("amount"), o?.amount, MONEY) ?? "0",
+      reason: requiredString(p, path("reason"), o?.reason, MAX_TEXT) ?? "",
     };
-    // base x rate, to the cent; a FEE is a fixed charge and is not checked.
-    if (line.base && line.rate && line.amount && line.taxType !== "FEE") {
-      const expected = new Decimal(line.base).times(line.rate);
-      if (expected.minus(line.amount).abs().gt("0.01")) {
-        p.add(path("amount"), `must be base x rate (${expected.toDecimalPlaces(2).toFixed(2)}) to within 0.01`);
-      }
-    }
-    return line as DutyLine;
   });
   return p.ok ? out : [];
 }

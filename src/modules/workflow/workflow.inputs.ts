@@ -1,7 +1,7 @@
 import { Field, InputType, registerEnumType } from "type-graphql";
 import { GraphQLDateTime } from "graphql-scalars";
-import { AlertSeverity, CollectionModel, HoldKind, TaxType } from "../../generated/prisma/enums";
-// Registers AlertSeverity, HoldKind, TaxType and CollectionModel before they are used here.
+import { AlertSeverity, HoldKind } from "../../generated/prisma/enums";
+// Registers AlertSeverity and HoldKind before they are used here.
 import "../declarations/declarations.types";
 import { EVENT_EFFECT, StatusEventCode } from "./workflow.lifecycle";
 
@@ -91,36 +91,31 @@ export class ReleaseHoldInput {
   response?: string | null;
 }
 
-@InputType({ description: "One duty or tax line." })
-export class DutyLineInput {
-  @Field(() => TaxType)
-  taxType!: TaxType;
-  @Field(() => String, { description: 'Taxable base, exact decimal string, up to 2 decimals, e.g. "120.50"' })
-  base!: string;
-  @Field(() => String, { description: 'Rate as a fraction, exact decimal string, up to 4 decimals and 3 integer digits, e.g. "0.19" (0 allowed)' })
-  rate!: string;
-  @Field(() => String, {
-    description: 'Amount due, exact decimal string, up to 2 decimals; for DUTY and VAT within 0.01 of base x rate, e.g. "22.90"',
-  })
+@InputType({ description: "Customs' decision to replace a computed line's amount, with its reason (kept with the line)" })
+export class DutyOverrideInput {
+  @Field(() => String, { description: "The computed line's lineKey, e.g. DUTY:item:2, DUTY:flat:610910, VAT:*" })
+  lineKey!: string;
+  @Field(() => String, { description: 'The amount due instead, exact decimal string, up to 2 decimals (0 allowed), e.g. "4.50"' })
   amount!: string;
-  @Field(() => String, { description: "ISO 4217 currency of base and amount" })
-  currency!: string;
-  @Field(() => CollectionModel, {
-    description: "IOSS only on a declaration with an IOSS number; DDP only on a DDP declaration",
-  })
-  collectionModel!: CollectionModel;
+  @Field(() => String, { description: "Why (required; max 2000 characters)" })
+  reason!: string;
 }
 
 @InputType({
   description:
-    "The whole duty and tax assessment of a declaration. A later assessment is a correction: it supersedes the " +
-    "previous version (kept), it never adds to it.",
+    "Duties and taxes are computed from the rules in force at the taxable event; customs may override a computed " +
+    "line with a reason. A later assessment is a correction: it supersedes the previous version (kept).",
 })
 export class AssessDutiesInput {
-  @Field(() => [DutyLineInput], { defaultValue: [], description: "0 to 50 lines; none only with nothingDue" })
-  lines!: DutyLineInput[];
-  @Field(() => Boolean, { nullable: true, description: "An explicit decision that nothing is due (no lines)" })
-  nothingDue?: boolean | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The taxable event (ISO 8601) whose rules apply; default: when the goods arrived (first ARRIVED or " +
+      "PRESENTED_TO_CUSTOMS event), else now",
+  })
+  taxableEventAt?: string | null;
+  @Field(() => [DutyOverrideInput], { nullable: true, description: "Computed lines whose amount customs replace (at most one per line)" })
+  overrides?: DutyOverrideInput[] | null;
   @Field(() => String, { nullable: true, description: "Why a previous assessment is corrected: required for a correction" })
   correctionReason?: string | null;
 }

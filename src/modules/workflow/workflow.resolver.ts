@@ -102,13 +102,15 @@ export class WorkflowResolver {
 
   @Mutation(() => [DutyAssessment], {
     description:
-      "Assess duties and taxes (customs of the destination; contribution DUTIES): the whole assessment, as lines or " +
-      "nothingDue. ARRIVED -> DUTIES_ASSESSED. A later call is a correction (correctionReason required) that " +
-      `supersedes the previous version; it never adds to it. Returns the lines of the new version. ${WRITE_RULES}`,
+      "Assess duties and taxes (customs of the destination; contribution DUTIES), computed from the rules in force at " +
+      "the taxable event (tariff, flat low-value duty, de minimis, IOSS, VAT, exchange rates); each line explains " +
+      "itself and records the rule versions used; customs may override a line with a reason. ARRIVED -> " +
+      "DUTIES_ASSESSED. A later call is a correction (correctionReason required) that supersedes the previous " +
+      `version; it never adds to it. Returns the lines of the new version. ${WRITE_RULES}`,
   })
   assessDuties(
     @Arg("declarationId", () => ID) declarationId: string,
-    @Arg("input", () => AssessDutiesInput) input: AssessDutiesInput,
+    @Arg("input", () => AssessDutiesInput, { nullable: true }) input: AssessDutiesInput | null,
     @Arg("idempotencyKey", () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
     @Ctx() ctx: HubContext,
   ) {
