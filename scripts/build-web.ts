@@ -7,8 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
-/** One page: web/<name>/main.tsx and index.html become dist/web/<name>/{<name>.js,<name>.css,index.html}. */
-export const PAGES = ["ide"] as const;
+/** One page: web/<name>/main.ts(x) and index.html become dist/web/<name>/{<name>.js,<name>.css,index.html}. */
+export const PAGES = ["ide", "dashboard"] as const;
 
 function projectRoot(): string {
   let dir = __dirname;
@@ -21,7 +21,7 @@ async function buildPage(root: string, name: string): Promise<void> {
   fs.rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { [name]: path.join("web", name, "main.tsx") },
+    entryPoints: { [name]: ["main.tsx", "main.ts"].map((f) => path.join("web", name, f)).find((f) => fs.existsSync(path.join(root, f)))! },
     outdir,
     bundle: true,
     format: "iife",

@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import type { Logger } from "../infra/logger";
 
 /**
- * The hub's browser pages (the GraphQL IDE), bundled from npm packages into dist/web at build
+ * The hub's browser pages (the GraphQL IDE, the measurement dashboard), bundled from npm packages into dist/web at build
  * time (scripts/build-web.ts) and served from here: no CDN, so they work on closed networks.
  */
 
@@ -78,10 +78,11 @@ function servePage(app: express.Express, name: string, log: Logger): express.Req
 }
 
 /**
- * Browsers opening /graphql get the IDE (or, with HUB_IDE=off, a plain 404 saying so);
+ * /dashboard is the measurement page (web/dashboard). Browsers opening /graphql get the IDE (or, with HUB_IDE=off, a plain 404 saying so);
  * every other request there goes on to `graphql`.
  */
 export function mountWeb(app: express.Express, settings: WebSettings, log: Logger, graphql: express.RequestHandler): void {
+  app.get("/dashboard", servePage(app, "dashboard", log));
   const ide = settings.ide ? servePage(app, "ide", log) : null;
   app.get("/graphql", (req, res, next) => {
     if (req.accepts([...GRAPHQL_TYPES, "text/html"]) !== "text/html") return graphql(req, res, next);

@@ -156,6 +156,16 @@ describe("GraphQL over HTTP for clients", () => {
       expect(script.headers.get("content-type")).toMatch(/javascript/);
     });
 
+    it("serves the measurement page at /dashboard the same way", async () => {
+      const res = await fetch(new URL("/dashboard", t.server!.url), { headers: { accept: "text/html" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-security-policy")).toMatch(/default-src 'none'; script-src 'self';/);
+      const html = await res.text();
+      expect(html).toContain('src="/assets/dashboard/dashboard.js"');
+      expect(html).not.toMatch(/https?:\/\//);
+      expect((await fetch(new URL("/assets/dashboard/dashboard.js", t.server!.url))).status).toBe(200);
+    });
+
     it("leaves GraphQL clients' GET requests to GraphQL (Accept without HTML, or */*)", async () => {
       for (const accept of ["application/graphql-response+json, application/json", "*/*"]) {
         const res = await fetch(`${t.server!.url}?query=${encodeURIComponent(ME)}`, { headers: { accept, authorization: `Bearer ${carrier.key}` } });
