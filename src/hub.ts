@@ -18,6 +18,7 @@ import { AnalyticsService } from "./modules/analytics/analytics.service";
 import { createReadPool, poolOf } from "./infra/prisma";
 import { RulesService } from "./modules/rules";
 import { RateLimitService } from "./modules/ratelimits";
+import { createRiskAssessor } from "./modules/risk";
 import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
 import type { LoaderSources } from "./context/loaders";
 
@@ -60,6 +61,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
   const feed = new EventFeed(new EventsRepository(prisma), events, log, config.HUB_EVENT_POLL_MS);
   const parties = new PartyService(prisma, config, writes);
   const rules = new RulesService(prisma, writes, events);
+  const risk = createRiskAssessor(prisma, rules);
   return {
     config,
     prisma,
@@ -72,9 +74,9 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
     services: {
       parties,
       agreements: new AgreementService(prisma, writes, events, config.HUB_AGREEMENT_CACHE_MS),
-      declarations: new DeclarationService(prisma, writes),
+      declarations: new DeclarationService(prisma, writes, risk),
       audit: new AuditService(prisma, writes),
-      workflow: new WorkflowService(prisma, writes),
+      workflow: new WorkflowService(prisma, writes, risk),
       writes,
       notifications: new NotificationService(feed),
       webhooks: new WebhookService(prisma, config, writes),

@@ -63,7 +63,7 @@ describe("every field reachable from Declaration carries one [CATEGORY]", () => 
 
   it("walks the declaration, its goods items, holds, status events, risk alerts and duty assessments", () => {
     const { walked, directory } = reachableFromDeclaration(schema);
-    expect(walked.map((t) => t.name).sort()).toEqual(["Declaration", "DutyAssessment", "GoodsItem", "Hold", "RiskAlert", "StatusEvent"]);
+    expect(walked.map((t) => t.name).sort()).toEqual(["Declaration", "DutyAssessment", "GoodsItem", "Hold", "Referral", "RiskAlert", "StatusEvent"]);
     expect([...directory]).toEqual(["Party"]);
   });
 

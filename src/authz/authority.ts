@@ -52,6 +52,7 @@ export type Action =
   | `hold:release:${HoldKind}`
   | "duties:assess"
   | "rules:publish"
+  | "referral:answer"
   | "webhook:register"
   | "webhook:read"
   | "webhook:update"
@@ -74,7 +75,8 @@ export type Relation =
   | "keyOwner"
   | "partner"
   | "endpointOwner"
-  | "jurisdictionOfficer";
+  | "jurisdictionOfficer"
+  | "addressee";
 
 /** What an action is about; only the parts it needs are given. */
 export interface WriteResource {
@@ -88,6 +90,8 @@ export interface WriteResource {
   endpointOwnerId?: string;
   /** whose rules (tariffs, thresholds, exchange rates): a country code, or EU */
   jurisdiction?: string;
+  /** the party a referral (hold) is addressed to */
+  addresseeId?: string | null;
 }
 
 const TRADE_KINDS: readonly PartyKind[] = ["PLATFORM", "CARRIER", "POST", "BROKER"];
@@ -169,6 +173,11 @@ export const RELATIONS: Record<Relation, RelationRule> = {
       p.role === "OFFICER" &&
       !!r.jurisdiction &&
       (r.jurisdiction === p.country || (r.jurisdiction === "EU" && EU_MEMBER_STATES.has(p.country))),
+  },
+  addressee: {
+    describe: "the party the referral is addressed to (the filer)",
+    kinds: TRADE_KINDS,
+    holds: (p, r) => agent(p) && !!r.addresseeId && r.addresseeId === p.partyId,
   },
 };
 
@@ -256,6 +265,11 @@ export const AUTHORITY: readonly Permission[] = [
     note: "tariff rules, thresholds, settings and exchange rates, as new versions; never delegated",
   },
   {
+    action: "referral:answer",
+    who: ["addressee"],
+    note: "an open RFI, screening or destination hold; a DO_NOT_LOAD takes no answer; customs then release or escalate",
+  },
+  {
     action: "webhook:register",
     who: ["partner"],
     note: "the endpoint hears what the registering key's party and role may hear, as its subscriptions would",
@@ -314,6 +328,7 @@ const PHRASES: Record<string, string> = {
   "riskAlert:resolve": "resolve this risk alert",
   "duties:assess": "assess duties on this declaration",
   "rules:publish": "publish rules for this jurisdiction",
+  "referral:answer": "answer this referral",
   "webhook:register": "register webhooks",
   "webhook:read": "read this webhook",
   "webhook:update": "update this webhook",

@@ -24,6 +24,8 @@ export const HOLDING_OF: Record<string, HoldingOf> = {
   ClearanceStatus: (row) => ({ holderId: row.scope.filerId, scope: row.scope }),
   GoodsItem: child(null),
   Hold: child("placedById"),
+  // the referral exchange is its addressee's data (what it is asked, what it answers)
+  Referral: child("addresseeId"),
   RiskAlert: child("raisedById"),
   DutyAssessment: child("assessedById"),
   StatusEvent: child("recordedById"),

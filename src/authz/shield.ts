@@ -76,6 +76,8 @@ const ruleTree = {
     resolveRiskAlert: isAuthenticated,
     placeHold: isAuthenticated,
     releaseHold: isAuthenticated,
+    answerReferral: isAuthenticated,
+    escalateHold: isAuthenticated,
     assessDuties: isAuthenticated,
     registerWebhook: may("webhook:register"),
     updateWebhook: isAuthenticated,

@@ -8,7 +8,7 @@ import { PartyResolver } from "../modules/parties";
 import { AgreementResolver } from "../modules/agreements";
 import { DeclarationConnectionResolver, DeclarationResolver } from "../modules/declarations";
 import { AuditResolver, WriteAuditResolver } from "../modules/audit";
-import { WorkflowResolver } from "../modules/workflow";
+import { ReferralResolver, StatusEventResolver, WorkflowResolver } from "../modules/workflow";
 import { NotificationResolver } from "../modules/notifications";
 import { WebhookResolver } from "../modules/webhooks/webhook.resolver";
 import { AnalyticsResolver } from "../modules/analytics";
@@ -16,7 +16,7 @@ import { RulesResolver } from "../modules/rules";
 import { RateLimitResolver } from "../modules/ratelimits";
 import { createHubPubSub, type HubPubSub } from "../infra/pubsub";
 
-const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, NotificationResolver, WebhookResolver, AnalyticsResolver, RulesResolver, RateLimitResolver] as const;
+const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, ReferralResolver, StatusEventResolver, NotificationResolver, WebhookResolver, AnalyticsResolver, RulesResolver, RateLimitResolver] as const;
 
 /** The schema as type-graphql builds it from the modules, before authorization wraps it. */
 export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema> {

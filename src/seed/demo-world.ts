@@ -1292,17 +1292,20 @@ const SQL_TYPES = {
     netWeightKg: "numeric", value: "numeric", currency: "bpchar", hsCode: "text", originCountry: "bpchar",
   } satisfies Record<keyof Prisma.GoodsItemCreateManyInput, string>,
   StatusEvent: {
-    id: "uuid", declarationId: "uuid", recordedById: "uuid", code: "text", occurredAt: "timestamp",
+    id: "uuid", declarationId: "uuid", recordedById: "uuid", code: "text", reasonCode: "text", occurredAt: "timestamp",
     place: "text", note: "text", customsNote: "text", createdAt: "timestamp",
   } satisfies Record<keyof Prisma.StatusEventCreateManyInput, string>,
   RiskAlert: {
     id: "uuid", declarationId: "uuid", raisedById: "uuid", raisedByRule: "text", severity: '"AlertSeverity"',
     reasonCode: "text", reason: "text", status: '"AlertStatus"', resolvedById: "uuid", resolutionNote: "text",
-    createdAt: "timestamp", resolvedAt: "timestamp",
+    createdAt: "timestamp", resolvedAt: "timestamp", ruleId: "uuid", ruleVersion: "int4",
   } satisfies Record<keyof Prisma.RiskAlertCreateManyInput, string>,
   Hold: {
     id: "uuid", declarationId: "uuid", placedById: "uuid", kind: '"HoldKind"', reason: "text", status: '"HoldStatus"',
     response: "text", outcome: "text", placedAt: "timestamp", releasedAt: "timestamp", releasedById: "uuid",
+    addresseeId: "uuid", question: "text", dueAt: "timestamp", answerText: "text", answerDocuments: "text[]",
+    screeningOutcome: '"ScreeningOutcome"', answeredAt: "timestamp", answeredById: "uuid", ruleId: "uuid",
+    ruleVersion: "int4", escalatedToId: "uuid",
   } satisfies Record<keyof Prisma.HoldCreateManyInput, string>,
   DutyAssessment: {
     id: "uuid", declarationId: "uuid", assessedById: "uuid", taxType: '"TaxType"', base: "numeric", rate: "numeric",

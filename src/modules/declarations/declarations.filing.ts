@@ -34,6 +34,9 @@ import {
   type NewDeclaration,
 } from "./declarations.repository";
 
+import type { RiskAssessor } from "../risk/risk.assessor";
+import type { Subject } from "../risk/risk.engine";
+
 export type { DeclarationRow };
 
 /** Most declarations per bulk call. */
@@ -78,7 +81,11 @@ interface Candidate {
 export class DeclarationFiling {
   private readonly repo: DeclarationRepository;
 
-  constructor(prisma: PrismaClient) {
+  /** `risk`: registration and risk assessment at filing, where the destination's customs have it on */
+  constructor(
+    prisma: PrismaClient,
+    private readonly risk?: RiskAssessor,
+  ) {
     this.repo = new DeclarationRepository(prisma);
   }
 
@@ -214,9 +221,14 @@ export class DeclarationFiling {
       let rows: (DeclarationRow | null)[];
       const inserting = pending;
       try {
+        // Rules are loaded once for the batch and tested in memory; the alerts and holds
+        // they raise are stored by the same statement as the declarations.
+        const at = new Date();
+        const assessments = this.risk ? await this.risk.assess(inserting.map((c) => subjectOf(c.normalized!)), at) : undefined;
         rows = await this.repo.insertNew(
           inserting.map((c) => c.normalized!),
           { apiKeyId: principal.apiKeyId, idempotencyKey },
+          assessments && { at, assessments },
         );
       } catch (err) {
         // Not expected with ON CONFLICT DO NOTHING; should a unique violation surface
@@ -244,6 +256,10 @@ export class DeclarationFiling {
     }
     return all;
   }
+}
+
+function subjectOf(n: NewDeclaration): Subject {
+  return { ...n.declaration, goodsItems: n.goodsItems };
 }
 
 function liveConflict(trackingNumber: string): ConflictError {

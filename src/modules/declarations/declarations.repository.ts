@@ -3,7 +3,8 @@ import { Decimal } from "@prisma/client/runtime/client";
 import type { Declaration, Prisma } from "../../generated/prisma/client";
 import { sqlRows, type NamedStatement, type PrismaClient } from "../../infra/prisma";
 import type { DeclarationScope } from "../../authz/policy";
-import type { DeclarationCategory, HoldKind, PartyKind } from "../../generated/prisma/enums";
+import type { DeclarationCategory, DeclarationStatus, HoldKind, PartyKind } from "../../generated/prisma/enums";
+import { newMovementReference, type Assessment } from "../risk/risk.assessor";
 
 export type DeclarationRow = Declaration;
 
@@ -52,11 +53,11 @@ type ItemFields = NewDeclaration["goodsItems"][number] & { id: string; declarati
 
 // Columns written, in order. Tables and columns carry the model's names (the schema uses
 // no @map), and each column's type comes from the table itself (json_populate_recordset).
-const DECLARATION_COLUMNS: (keyof DeclarationFields | "status" | "version" | "filedAt" | "updatedAt")[] = [
+const DECLARATION_COLUMNS: (keyof DeclarationFields | "status" | "movementReference" | "version" | "filedAt" | "updatedAt")[] = [
   "id", "filerId", "localReference", "payloadHash", "trackingNumber", "platformId", "carrierId", "postId",
   "originCountry", "destinationCountry", "totalValue", "currency", "grossWeightKg", "category", "iossNumber",
   "platformOrderId", "incoterm", "ddp", "sellerName", "sellerAddress", "sellerCountry", "buyerName",
-  "buyerAddress", "buyerCountry", "buyerEmail", "status", "version", "filedAt", "updatedAt",
+  "buyerAddress", "buyerCountry", "buyerEmail", "status", "movementReference", "version", "filedAt", "updatedAt",
 ];
 const ITEM_COLUMNS: (keyof ItemFields)[] = [
   "id", "declarationId", "lineNumber", "description", "quantity", "netWeightKg", "value", "currency", "hsCode", "originCountry",
@@ -74,11 +75,11 @@ const cols = (names: string[]) => names.map((c) => `"${c}"`).join(", ");
  * that declaration is skipped instead of failing the batch, and only items of declarations
  * actually inserted are written (`WHERE ... IN (SELECT id FROM d)`): nothing partial.
  */
-const INSERT_BATCH_SQL = [
+const INSERT_BATCH_CTE = [
   `WITH d AS (`,
   `  INSERT INTO "Declaration" (${cols(DECLARATION_COLUMNS)})`,
   `  SELECT ${cols(DECLARATION_COLUMNS)} FROM json_populate_recordset(NULL::"Declaration", $1::json)`,
-  `  ON CONFLICT DO NOTHING RETURNING "id", "filerId", "localReference", "trackingNumber", "carrierId", "postId", "payloadHash"`,
+  `  ON CONFLICT DO NOTHING RETURNING "id", "filerId", "localReference", "trackingNumber", "carrierId", "postId", "payloadHash", "status", "movementReference"`,
   `), i AS (`,
   `  INSERT INTO "GoodsItem" (${cols(ITEM_COLUMNS)})`,
   `  SELECT ${cols(ITEM_COLUMNS)} FROM json_populate_recordset(NULL::"GoodsItem", $2::json)`,
@@ -91,12 +92,51 @@ const INSERT_BATCH_SQL = [
   `), a AS (`,
   `  INSERT INTO "WriteAuditEntry" ("id", "actorPartyId", "apiKeyId", "operation", "recordType", "recordId", "declarationId", "holderId", "changes", "idempotencyKey", "at")`,
   `  SELECT gen_random_uuid(), d."filerId", $3::uuid, 'fileDeclaration', 'Declaration', d."id"::text, d."id", d."filerId",`,
-  `         jsonb_build_object('status', jsonb_build_object('before', NULL, 'after', 'FILED'),`,
+  `         jsonb_build_object('status', jsonb_build_object('before', NULL, 'after', d."status"),`,
   `                            'localReference', jsonb_build_object('before', NULL, 'after', d."localReference"),`,
   `                            'trackingNumber', jsonb_build_object('before', NULL, 'after', d."trackingNumber"),`,
-  `                            'payloadHash', jsonb_build_object('before', NULL, 'after', d."payloadHash")),`,
+  `                            'payloadHash', jsonb_build_object('before', NULL, 'after', d."payloadHash"))`,
+  `         || CASE WHEN d."movementReference" IS NULL THEN '{}'::jsonb`,
+  `            ELSE jsonb_build_object('movementReference', jsonb_build_object('before', NULL, 'after', d."movementReference")) END,`,
   `         $4::text, $5::timestamp`,
   `  FROM d`,
+  `)`,
+].join("\n");
+
+/** The plain filing: declarations, their goods items, live bindings and audit. */
+const INSERT_BATCH_SQL = `${INSERT_BATCH_CTE}\nSELECT "id" FROM d`;
+
+const ALERT_COLUMNS = ["id", "declarationId", "raisedById", "raisedByRule", "ruleId", "ruleVersion", "severity", "reasonCode", "reason", "createdAt"];
+const HOLD_COLUMNS = ["id", "declarationId", "placedById", "kind", "reason", "placedAt", "addresseeId", "question", "dueAt", "ruleId", "ruleVersion"];
+
+/**
+ * Filing with risk assessment, still ONE statement: the risk alerts and holds the rules
+ * raised, their audit entries and the outbox events of the holds are inserted with the
+ * declarations they belong to (only those actually inserted). The event counter is taken
+ * only when there is an event, so a batch without holds does not queue behind other writes.
+ */
+const INSERT_ASSESSED_SQL = [
+  INSERT_BATCH_CTE,
+  `, ra AS (`,
+  `  INSERT INTO "RiskAlert" (${cols(ALERT_COLUMNS)})`,
+  `  SELECT ${cols(ALERT_COLUMNS)} FROM json_populate_recordset(NULL::"RiskAlert", $6::json) WHERE "declarationId" IN (SELECT "id" FROM d)`,
+  `), rh AS (`,
+  `  INSERT INTO "Hold" (${cols(HOLD_COLUMNS)})`,
+  `  SELECT ${cols(HOLD_COLUMNS)} FROM json_populate_recordset(NULL::"Hold", $7::json) WHERE "declarationId" IN (SELECT "id" FROM d)`,
+  `), ax AS (`,
+  `  INSERT INTO "WriteAuditEntry" ("id", "actorPartyId", "apiKeyId", "operation", "recordType", "recordId", "declarationId", "holderId", "changes", "idempotencyKey", "at")`,
+  `  SELECT gen_random_uuid(), d."filerId", $3::uuid, 'fileDeclaration', x."recordType", x."recordId", x."declarationId", x."holderId", x."changes", $4::text, $5::timestamp`,
+  `  FROM json_to_recordset($8::json) AS x("recordType" text, "recordId" text, "declarationId" uuid, "holderId" uuid, "changes" jsonb)`,
+  `  JOIN d ON d."id" = x."declarationId"`,
+  `), ev AS (`,
+  `  SELECT e."type", e."declarationId", e."payload", row_number() OVER (ORDER BY e."ord") AS "n"`,
+  `  FROM json_to_recordset($9::json) AS e("ord" int, "type" text, "declarationId" uuid, "payload" jsonb)`,
+  `  WHERE e."declarationId" IN (SELECT "id" FROM d)`,
+  `), c AS (`,
+  `  UPDATE "HubEventCounter" SET "last" = "last" + (SELECT count(*) FROM ev) WHERE "id" = 1 AND EXISTS (SELECT 1 FROM ev) RETURNING "last"`,
+  `), ei AS (`,
+  `  INSERT INTO "HubEvent" ("seq", "type", "declarationId", "payload", "at")`,
+  `  SELECT c."last" - (SELECT count(*) FROM ev) + ev."n", ev."type", ev."declarationId", ev."payload", $5::timestamp FROM ev CROSS JOIN c`,
   `)`,
   `SELECT "id" FROM d`,
 ].join("\n");
@@ -193,23 +233,32 @@ export class DeclarationRepository {
    * generated here so items link to their declaration without a lookup. Returns, per
    * input, the stored row, or null when the (filer, localReference) already existed.
    */
-  async insertNew(batch: NewDeclaration[], audit: { apiKeyId: string | null; idempotencyKey: string | null }): Promise<(DeclarationRow | null)[]> {
+  async insertNew(
+    batch: NewDeclaration[],
+    audit: { apiKeyId: string | null; idempotencyKey: string | null },
+    risk?: { at: Date; assessments: (Assessment | null)[] },
+  ): Promise<(DeclarationRow | null)[]> {
     if (!batch.length) return [];
-    const now = new Date();
+    const now = risk?.at ?? new Date();
     // Timestamps as UTC without zone, as Prisma stores DateTime in timestamp(3).
     const at = now.toISOString().replace("Z", "");
-    const decls: DeclarationFields[] = batch.map((b) => ({ ...b.declaration, id: randomUUID() }));
+    const decls: (DeclarationFields & { status: DeclarationStatus; movementReference: string | null })[] = batch.map((b, i) => {
+      const a = risk?.assessments[i];
+      return { ...b.declaration, id: randomUUID(), status: a?.status ?? "FILED", movementReference: a ? newMovementReference(b.declaration.destinationCountry, now) : null };
+    });
     const items: ItemFields[] = batch.flatMap((b, i) =>
       b.goodsItems.map((g, n) => ({ ...g, id: randomUUID(), declarationId: decls[i].id, lineNumber: n + 1 })),
     );
-    const declJson = JSON.stringify(decls.map((d) => ({ ...d, status: "FILED", version: 1, filedAt: at, updatedAt: at })));
+    const declJson = JSON.stringify(decls.map((d) => ({ ...d, version: 1, filedAt: at, updatedAt: at })));
+    const assessed = risk?.assessments.some((a) => a) ? riskRows(decls, risk.assessments, at) : null;
     const inserted = await this.prisma.$queryRawUnsafe<{ id: string }[]>(
-      INSERT_BATCH_SQL,
+      assessed ? INSERT_ASSESSED_SQL : INSERT_BATCH_SQL,
       declJson,
       JSON.stringify(items),
       audit.apiKeyId,
       audit.idempotencyKey,
       at,
+      ...(assessed ? [assessed.alerts, assessed.holds, assessed.audit, assessed.events] : []),
     );
     const stored = new Set(inserted.map((r) => r.id));
     // The row as stored, built from what was sent: no need to read it back.
@@ -219,8 +268,6 @@ export class DeclarationRepository {
             ...d,
             totalValue: new Decimal(d.totalValue),
             grossWeightKg: new Decimal(d.grossWeightKg),
-            movementReference: null,
-            status: "FILED",
             version: 1,
             dutiesVersion: 0,
             filedAt: now,
@@ -230,6 +277,37 @@ export class DeclarationRepository {
         : null,
     );
   }
+}
+
+const created = (row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).filter(([k, v]) => v != null && k !== "id" && k !== "declarationId").map(([k, v]) => [k, { before: null, after: v instanceof Date ? v.toISOString() : v }]));
+
+/**
+ * The JSON parameters of INSERT_ASSESSED_SQL: alerts and holds linked to their declaration,
+ * an audit entry for each (and one per declaration naming the rules it was assessed with),
+ * and an outbox event per hold and per status it moved the declaration to.
+ */
+function riskRows(decls: { id: string; filerId: string }[], assessments: (Assessment | null)[], at: string) {
+  const alerts: object[] = [];
+  const holds: object[] = [];
+  const audit: object[] = [];
+  const events: object[] = [];
+  decls.forEach((d, i) => {
+    const a = assessments[i];
+    if (!a) return;
+    audit.push({ recordType: "Declaration", recordId: d.id, declarationId: d.id, holderId: d.filerId, changes: { riskAssessment: { before: null, after: { path: a.path, rules: a.rules } } } });
+    for (const x of a.alerts) {
+      alerts.push({ ...x, declarationId: d.id, createdAt: at });
+      audit.push({ recordType: "RiskAlert", recordId: x.id, declarationId: d.id, holderId: x.raisedById, changes: created({ ...x, status: "OPEN" }) });
+    }
+    for (const h of a.holds) {
+      holds.push({ ...h, declarationId: d.id, placedAt: at, dueAt: h.dueAt?.toISOString().replace("Z", "") ?? null });
+      audit.push({ recordType: "Hold", recordId: h.id, declarationId: d.id, holderId: h.placedById, changes: created({ ...h, status: "OPEN" }) });
+      events.push({ ord: events.length, type: "HOLD_PLACED", declarationId: d.id, payload: { holdId: h.id, kind: h.kind } });
+    }
+    if (a.holds.length) events.push({ ord: events.length, type: "STATUS_CHANGED", declarationId: d.id, payload: { from: "RISK_ASSESSED", to: a.status } });
+  });
+  return { alerts: JSON.stringify(alerts), holds: JSON.stringify(holds), audit: JSON.stringify(audit), events: JSON.stringify(events) };
 }
 
 export { isUniqueViolation } from "../writes/writes.repository";

@@ -7,6 +7,7 @@ import { requirePrincipal } from "../../context/context";
 import { BadUserInputError, NotFoundError } from "../../shared/errors";
 import { isUuid, MONEY, positiveDecimal, Problems } from "../../shared/validation";
 import { DeclarationFiling } from "./declarations.filing";
+import type { RiskAssessor } from "../risk/risk.assessor";
 import { DeclarationRepository } from "./declarations.repository";
 import type { DeclarationInput } from "./declarations.inputs";
 import { DeclarationOrderField, OrderDirection, type DeclarationFilter, type DeclarationOrder, type DeclarationsArgs } from "./declarations.query";
@@ -60,11 +61,13 @@ export class DeclarationService {
   readonly filing: DeclarationFiling;
   private readonly repository: DeclarationRepository;
 
+  /** `risk`: registration and risk assessment at filing (where the destination's customs have it on) */
   constructor(
     prisma: PrismaClient,
     private readonly writes: WriteService,
+    risk?: RiskAssessor,
   ) {
-    this.filing = new DeclarationFiling(prisma);
+    this.filing = new DeclarationFiling(prisma, risk);
     this.repository = new DeclarationRepository(prisma);
   }
 

@@ -8,6 +8,7 @@ import {
   DeclarationStatus,
   HoldKind,
   HoldStatus,
+  ScreeningOutcome,
   TaxType,
 } from "../../generated/prisma/enums";
 import { CategoryField, DataCategory, StructuralField } from "../../authz/categories";
@@ -22,6 +23,15 @@ registerEnumType(HoldStatus, { name: "HoldStatus" });
 registerEnumType(AlertSeverity, { name: "AlertSeverity" });
 registerEnumType(AlertStatus, { name: "AlertStatus" });
 registerEnumType(TaxType, { name: "TaxType" });
+registerEnumType(ScreeningOutcome, {
+  name: "ScreeningOutcome",
+  description: "The coded result of a high-risk screening (ICS2 referral for screening), reported by the addressee",
+  valuesConfig: {
+    NO_THREAT_FOUND: { description: "Screened with an approved method; no threat found" },
+    THREAT_FOUND: { description: "Screened; a threat was found or could not be ruled out" },
+    NOT_SCREENABLE: { description: "Could not be screened (method not applicable, item not reachable)" },
+  },
+});
 registerEnumType(CollectionModel, { name: "CollectionModel", description: "Who collects duties and taxes, and when" });
 
 // Every field of these types carries exactly one data category (test/schema.test.ts walks
@@ -58,6 +68,31 @@ export class GoodsItem {
   originCountry!: string;
 }
 
+@ObjectType({
+  description:
+    "The exchange of a referral between customs and its addressee (the filer): the question, the due date and the " +
+    "answer. It is the addressee's data (RISK): the addressee and customs of the destination read it; others only " +
+    "through an agreement of the addressee granting RISK.",
+})
+export class Referral {
+  @StructuralField(() => ID, { description: "Identifier of the hold the referral belongs to" })
+  id!: string;
+  @CategoryField(RISK, () => ID, { description: "The party the referral is addressed to (the filer)" })
+  addresseeId!: string;
+  @CategoryField(RISK, () => String, { description: "What customs ask (an RFI); null for a referral without a question" })
+  question!: string | null;
+  @CategoryField(RISK, () => GraphQLDateTime, { description: "When the answer is due" })
+  dueAt!: Date | null;
+  @CategoryField(RISK, () => String, { description: "The addressee's answer" })
+  answerText!: string | null;
+  @CategoryField(RISK, () => [String], { description: "References of the documents given with the answer (e.g. invoice numbers, document ids)" })
+  answerDocuments!: string[];
+  @CategoryField(RISK, () => ScreeningOutcome, { description: "The coded outcome of a high-risk screening, as reported" })
+  screeningOutcome!: ScreeningOutcome | null;
+  @CategoryField(RISK, () => GraphQLDateTime, { description: "When the addressee answered" })
+  answeredAt!: Date | null;
+}
+
 @ObjectType({ description: "A customs referral on a declaration: a request with a response and an outcome." })
 export class Hold {
   @StructuralField(() => ID, { description: "Identifier of the hold" })
@@ -76,6 +111,16 @@ export class Hold {
   response!: string | null;
   @CategoryField(RISK, () => String, { description: "Outcome of the referral" })
   outcome!: string | null;
+  @CategoryField(STATUS, () => Referral, {
+    description: "The referral exchange with its addressee (question, due date, answer); null when the hold names no addressee",
+  })
+  referral?: Referral | null;
+  @CategoryField(STATUS, () => ID, { description: "The hold that replaced this one when customs escalated the referral" })
+  escalatedToId!: string | null;
+  @CategoryField(RISK, () => ID, { description: "The risk rule version that placed the hold automatically (null: placed by an officer)" })
+  ruleId!: string | null;
+  @CategoryField(RISK, () => Int, { description: "Version of that rule" })
+  ruleVersion!: number | null;
 }
 
 @ObjectType({ description: "A risk alert raised on a declaration by a rule or an analyst." })
@@ -88,8 +133,12 @@ export class RiskAlert {
   reasonCode!: string;
   @CategoryField(RISK, () => String, { description: "Free-text reason (targeting logic)" })
   reason!: string;
-  @CategoryField(RISK, () => String, { description: "Name of the rule that raised it, if any" })
+  @CategoryField(RISK, () => String, { description: "Name (code) of the rule that raised it, if any" })
   raisedByRule!: string | null;
+  @CategoryField(RISK, () => ID, { description: "The rule version (RuleVersion) that raised it; null for an analyst's alert" })
+  ruleId!: string | null;
+  @CategoryField(RISK, () => Int, { description: "Version of that rule" })
+  ruleVersion!: number | null;
   @CategoryField(RISK, () => AlertStatus, { description: "Open, confirmed or dismissed" })
   status!: AlertStatus;
   @CategoryField(RISK, () => String, { description: "Analyst's note on resolution" })
@@ -143,8 +192,12 @@ export class DutyAssessment {
 export class StatusEvent {
   @StructuralField(() => ID, { description: "Identifier of the event" })
   id!: string;
-  @CategoryField(STATUS, () => String, { description: "Event code, e.g. PRESENTED_TO_CUSTOMS, DELIVERED" })
+  @CategoryField(STATUS, () => String, { description: "Event code, e.g. PRESENTED_TO_CUSTOMS, DELIVERED (the StatusEventCode vocabulary)" })
   code!: string;
+  @CategoryField(STATUS, () => String, { description: "The UPU EMSEVT event code it maps to, e.g. EMA, EMD, EDB, EME, EMH, EMI (see README)" })
+  upuEventCode?: string | null;
+  @CategoryField(STATUS, () => String, { description: "Retention (EME) or non-delivery (EMH) reason, where the event has one" })
+  reasonCode!: string | null;
   @CategoryField(STATUS, () => GraphQLDateTime, { description: "When it happened" })
   occurredAt!: Date;
   @CategoryField(TRANSPORT, () => String, { description: "Where it happened" })

@@ -122,6 +122,24 @@ export class RuleBook {
     return null;
   }
 
+  /**
+   * Every key of `kind` with its version in force at `at`, each from the most specific
+   * jurisdiction that has one in force (as `rule` answers per key): e.g. a destination's
+   * risk rules, the EU's common ones included unless the country has its own of that key.
+   */
+  allInForce(kind: string, at: Date): RuleRow[] {
+    const out = new Map<string, RuleRow>();
+    for (const j of this.jurisdictions) {
+      const prefix = `${j}|${kind}|`;
+      for (const [k, rows] of this.rules) {
+        if (!k.startsWith(prefix) || out.has(k.slice(prefix.length))) continue;
+        const hit = versionInForce(rows, at);
+        if (hit) out.set(k.slice(prefix.length), hit);
+      }
+    }
+    return [...out.values()];
+  }
+
   /** The rule of the longest HS prefix of `hsCode` in force (then "*"). */
   byHsPrefix(kind: string, hsCode: string, at: Date): RuleRow | null {
     for (let n = Math.min(hsCode.length, 10); n >= 2; n--) {

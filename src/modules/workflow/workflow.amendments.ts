@@ -17,7 +17,9 @@ import {
   positiveDecimal,
   trackingNumber,
 } from "../../shared/validation";
-import { changesOf } from "../writes";
+import { changesOf, type WriteJournal } from "../writes";
+import { FINAL_STATUSES } from "./workflow.lifecycle";
+import type { WorkflowRisk } from "./workflow.risk";
 import type { AmendDeclarationInput } from "./workflow.inputs";
 import type { DeclarationRow } from "./workflow.repository";
 import type { WorkflowSupport } from "./workflow.support";
@@ -36,7 +38,10 @@ const VALUE_FIELDS = ["totalValue", "currency", "grossWeightKg", "iossNumber", "
  * replaying that filing still answers with this declaration.
  */
 export class Amendments {
-  constructor(private readonly support: WorkflowSupport) {}
+  constructor(
+    private readonly support: WorkflowSupport,
+    private readonly risk: WorkflowRisk,
+  ) {}
 
   async amend(ctx: HubContext, id: string, expectedVersion: number, input: AmendDeclarationInput, idempotencyKey?: string | null): Promise<DeclarationRow> {
     requirePrincipal(ctx);
@@ -56,7 +61,9 @@ export class Amendments {
         if (!Number.isInteger(expectedVersion) || expectedVersion < 1) p.add("expectedVersion", "must be a version, from 1");
         const change = normalizeAmendment(p, input);
         p.throwIfAny();
-        return this.support.locked(journal, declaration.id, async (d) => {
+        // a registered declaration is assessed again after the change (rules loaded before the transaction)
+        const risk = declaration.movementReference ? await this.risk.prepare(declaration.destinationCountry, new Date()) : null;
+        return this.support.locked(journal, declaration.id, async (d, changes) => {
           const cur = d.current;
           if (cur.version !== expectedVersion) throw stale(cur, expectedVersion);
           await ctx.authz.assert("declaration:amend", { declaration: cur });
@@ -86,7 +93,8 @@ export class Amendments {
             },
             at,
           );
-          return row;
+          if (risk && !FINAL_STATUSES.has(row.status)) await this.risk.apply(d, risk, journal as WriteJournal<unknown>, changes, at, "amend");
+          return d.current;
         });
       },
     );

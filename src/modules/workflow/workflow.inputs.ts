@@ -1,9 +1,9 @@
 import { Field, InputType, registerEnumType } from "type-graphql";
 import { GraphQLDateTime } from "graphql-scalars";
-import { AlertSeverity, HoldKind } from "../../generated/prisma/enums";
-// Registers AlertSeverity and HoldKind before they are used here.
+import { AlertSeverity, HoldKind, ScreeningOutcome } from "../../generated/prisma/enums";
+// Registers AlertSeverity, HoldKind and ScreeningOutcome before they are used here.
 import "../declarations/declarations.types";
-import { EVENT_EFFECT, StatusEventCode } from "./workflow.lifecycle";
+import { EVENT_EFFECT, NON_DELIVERY_REASONS, RETENTION_REASONS, StatusEventCode } from "./workflow.lifecycle";
 
 /*
  * Workflow inputs. Formats and lengths are checked by WorkflowService (not class-validator),
@@ -15,8 +15,8 @@ export { StatusEventCode };
 
 registerEnumType(StatusEventCode, {
   name: "StatusEventCode",
-  description: "Parcel lifecycle events (after the UPU EMSEVT vocabulary); some move the declaration's status",
-  valuesConfig: Object.fromEntries(Object.entries(EVENT_EFFECT).map(([k, e]) => [k, { description: e.description }])),
+  description: "Parcel lifecycle events, each mapped to a UPU EMSEVT event code (in brackets; README \"Status events and UPU EMSEVT\"); some move the declaration's status",
+  valuesConfig: Object.fromEntries(Object.entries(EVENT_EFFECT).map(([k, e]) => [k, { description: `[UPU ${e.upu}] ${e.description}` }])),
 });
 
 export const AlertOutcome = { CONFIRMED: "CONFIRMED", DISMISSED: "DISMISSED" } as const;
@@ -37,6 +37,13 @@ export class StatusEventInput {
   code!: StatusEventCode;
   @Field(() => GraphQLDateTime, { description: "When it happened; not more than 5 minutes in the future" })
   occurredAt!: Date;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Why (UPU EMSEVT retention or non-delivery reason): for HELD_BY_CUSTOMS and SEIZED_BY_CUSTOMS one of " +
+      `${RETENTION_REASONS.join(", ")}; for DELIVERY_ATTEMPTED and RETURNED one of ${NON_DELIVERY_REASONS.join(", ")}; other events take none`,
+  })
+  reasonCode?: string | null;
   @Field(() => String, { nullable: true, description: "Where it happened, e.g. an airport or office of exchange (max 100 characters)" })
   place?: string | null;
   @Field(() => String, {
@@ -76,6 +83,35 @@ export class PlaceHoldInput {
   kind!: HoldKind;
   @Field(() => String, { description: "Why customs place the hold (RISK data; max 2000 characters)" })
   reason!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "What the addressee (the filer) must answer (max 2000 characters); an RFI without one asks for the invoice and a precise description. The addressee reads it",
+  })
+  question?: string | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: "When the answer is due (in the future); an RFI defaults to 48 hours" })
+  dueAt?: Date | null;
+}
+
+@InputType({ description: "The addressee's answer to a referral, kept with the hold." })
+export class AnswerReferralInput {
+  @Field(() => String, { nullable: true, description: "The answer (max 2000 characters); an RFI needs text or document references" })
+  text?: string | null;
+  @Field(() => [String], { nullable: true, description: "References of supporting documents (invoice numbers, document ids; at most 20, 200 characters each)" })
+  documentReferences?: string[] | null;
+  @Field(() => ScreeningOutcome, { nullable: true, description: "Required for, and only for, a HIGH_RISK_SCREENING referral: the coded result" })
+  screeningOutcome?: ScreeningOutcome | null;
+}
+
+@InputType({ description: "Customs escalate a referral: the hold is closed as escalated and a more severe one placed." })
+export class EscalateHoldInput {
+  @Field(() => HoldKind, { description: "RFI -> HIGH_RISK_SCREENING or DO_NOT_LOAD; HIGH_RISK_SCREENING -> DO_NOT_LOAD; DOCUMENTS_REQUIRED -> INSPECTION" })
+  kind!: HoldKind;
+  @Field(() => String, { description: "Why (RISK data; max 2000 characters)" })
+  reason!: string;
+  @Field(() => String, { nullable: true, description: "For an RFI: the question (required)" })
+  question?: string | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: "When the answer is due" })
+  dueAt?: Date | null;
 }
 
 @InputType({ description: "Closes a hold with the referral's outcome." })

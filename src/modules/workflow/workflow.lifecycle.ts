@@ -169,39 +169,87 @@ export const StatusEventCode = Object.fromEntries(STATUS_EVENT_CODES.map((c) => 
 };
 export type StatusEventCode = StatusEventCodeName;
 
+/** Why customs retain an item (UPU EMSEVT: EME, retention with a reason). */
+export const RETENTION_REASONS = [
+  "DOCUMENTS_REQUIRED",
+  "DUTIES_UNPAID",
+  "INSPECTION",
+  "PROHIBITED_GOODS",
+  "RESTRICTED_GOODS",
+  "INVALID_DECLARATION",
+  "SECURITY_SCREENING",
+  "OTHER",
+] as const;
+/** Why an item was not delivered (UPU EMSEVT: EMH, non-delivery with a reason). */
+export const NON_DELIVERY_REASONS = [
+  "INCORRECT_ADDRESS",
+  "ADDRESSEE_ABSENT",
+  "REFUSED_BY_ADDRESSEE",
+  "ADDRESSEE_UNKNOWN",
+  "ADDRESSEE_MOVED",
+  "DUTIES_UNPAID",
+  "NOT_COLLECTED",
+  "DAMAGED",
+  "FORCE_MAJEURE",
+  "OTHER",
+] as const;
+export const EVENT_REASONS = [...new Set([...RETENTION_REASONS, ...NON_DELIVERY_REASONS])];
+
 export interface EventEffect {
   description: string;
+  /**
+   * The UPU EMSEVT event code it maps to (UPU Standard M33, EMSEVT v4 code list), and what
+   * of the EMSEVT event the hub's event stands for when one EMSEVT code covers several.
+   */
+  upu: string;
+  /** the reasons it takes (EMSEVT retention or non-delivery reasons); required when listed */
+  reasons?: readonly string[];
   /** the status the event moves the declaration to, through the table */
   moves?: DeclarationStatus;
 }
 
 export const EVENT_EFFECT: Record<StatusEventCode, EventEffect> = {
-  ACCEPTED: { description: "Posted or collected: the carrier or post has taken the item in charge" },
-  DEPARTED: { description: "Left the country of origin" },
+  ACCEPTED: { upu: "EMA", description: "Posted or collected (EMSEVT EMA): the carrier or post has taken the item in charge" },
+  DEPARTED: { upu: "EMC", description: "Left the outward office of exchange in the country of origin (EMSEVT EMC)" },
   ARRIVED: {
-    description: "Arrived in the destination country (recorded by the named carrier or post, or customs); moves the declaration to ARRIVED",
+    upu: "EMD",
+    description:
+      "Arrived at the inward office of exchange in the destination country (EMSEVT EMD; recorded by the named carrier or post, or customs); moves the declaration to ARRIVED",
     moves: "ARRIVED",
   },
-  PRESENTED_TO_CUSTOMS: { description: "Presented to import customs" },
+  PRESENTED_TO_CUSTOMS: { upu: "EDB", description: "Presented to import customs (EMSEVT EDB)" },
   HELD_BY_CUSTOMS: {
-    description: "Reported held by customs (a carrier's report; customs place holds with placeHold); no status change",
+    upu: "EME",
+    reasons: RETENTION_REASONS,
+    description:
+      "Retained by customs, with the retention reason (EMSEVT EME; a carrier's report; customs place holds with placeHold); no status change",
   },
   RELEASED_FROM_CUSTOMS: {
+    upu: "EDC",
     description:
-      "Customs release the goods: moves DUTIES_ASSESSED to RELEASED (so only after an assessment, a zero one or " +
+      "Customs release the goods (EMSEVT EDC, returned from customs): moves DUTIES_ASSESSED to RELEASED (so only after an assessment, a zero one or " +
       "'nothing due' included). A customs decision of the destination's officers",
     moves: "RELEASED",
   },
   SEIZED_BY_CUSTOMS: {
-    description: "Customs seize the goods: moves ARRIVED, DUTIES_ASSESSED or HELD to SEIZED (final). A customs decision",
+    upu: "EME",
+    description:
+      "Customs seize the goods (EMSEVT EME, retention, with the reason; the item does not come out of customs): moves ARRIVED, DUTIES_ASSESSED or HELD to SEIZED (final). A customs decision",
+    reasons: RETENTION_REASONS,
     moves: "SEIZED",
   },
-  OUT_FOR_DELIVERY: { description: "Out for delivery to the buyer" },
-  DELIVERY_ATTEMPTED: { description: "Delivery attempted, unsuccessful" },
-  DELIVERED: { description: "Delivered to the buyer; moves RELEASED to DELIVERED (final)", moves: "DELIVERED" },
+  OUT_FOR_DELIVERY: { upu: "EDG", description: "Out for delivery to the buyer (EMSEVT EDG)" },
+  DELIVERY_ATTEMPTED: {
+    upu: "EMH",
+    reasons: NON_DELIVERY_REASONS,
+    description: "Delivery attempted, unsuccessful, with the reason (EMSEVT EMH, non-delivery)",
+  },
+  DELIVERED: { upu: "EMI", description: "Delivered to the buyer (EMSEVT EMI, final delivery); moves RELEASED to DELIVERED (final)", moves: "DELIVERED" },
   RETURNED: {
+    upu: "EMH",
+    reasons: NON_DELIVERY_REASONS,
     description:
-      "Returned to the sender; moves the declaration to RETURNED (final). After arrival the goods are under customs " +
+      "Returned to the sender (EMSEVT EMH, non-delivery with the reason, action: return to sender); moves the declaration to RETURNED (final). After arrival the goods are under customs " +
       "supervision: only customs of the destination may return them",
     moves: "RETURNED",
   },

@@ -2,14 +2,15 @@ import { Prisma, type PrismaClient } from "../../generated/prisma/client";
 import type {
   Declaration as DeclarationRow,
   DutyAssessment as DutyAssessmentRow,
+  GoodsItem as GoodsItemRow,
   Hold as HoldRow,
   RiskAlert as RiskAlertRow,
   StatusEvent as StatusEventRow,
 } from "../../generated/prisma/client";
-import type { AlertStatus, DeclarationStatus } from "../../generated/prisma/enums";
+import type { AlertStatus, DeclarationStatus, ScreeningOutcome } from "../../generated/prisma/enums";
 import type { Tx } from "../writes";
 
-export type { DeclarationRow, DutyAssessmentRow, HoldRow, RiskAlertRow, StatusEventRow };
+export type { DeclarationRow, DutyAssessmentRow, GoodsItemRow, HoldRow, RiskAlertRow, StatusEventRow };
 
 const FINAL: DeclarationStatus[] = ["DELIVERED", "RETURNED", "SEIZED"];
 
@@ -87,13 +88,40 @@ export class LockedDeclaration {
   closeHold(
     holdId: string,
     data: { releasedById: string; releasedAt: Date; outcome: string | null; response: string | null },
+    escalatedToId: string | null = null,
   ): Promise<HoldRow | null> {
     return orNull(
       this.tx.hold.update({
         where: { id: holdId, declarationId: this.id, status: "OPEN" },
-        data: { ...data, status: "RELEASED" },
+        data: { ...data, status: "RELEASED", escalatedToId },
       }),
     );
+  }
+
+  findHold(holdId: string): Promise<HoldRow | null> {
+    return this.tx.hold.findFirst({ where: { id: holdId, declarationId: this.id } });
+  }
+
+  /** Compare-and-set: the answer of an open, unanswered hold; null otherwise. */
+  answerHold(
+    holdId: string,
+    data: { answerText: string | null; answerDocuments: string[]; screeningOutcome: ScreeningOutcome | null; answeredAt: Date; answeredById: string },
+  ): Promise<HoldRow | null> {
+    return orNull(this.tx.hold.update({ where: { id: holdId, declarationId: this.id, status: "OPEN", answeredAt: null }, data }));
+  }
+
+  addAlert(data: Omit<Prisma.RiskAlertUncheckedCreateInput, "declarationId">): Promise<RiskAlertRow> {
+    return this.tx.riskAlert.create({ data: { ...data, declarationId: this.id } });
+  }
+
+  /** The rules (by code) with an open alert on this declaration. */
+  async openAlertRules(): Promise<Set<string>> {
+    const rows = await this.tx.riskAlert.findMany({ where: { declarationId: this.id, status: "OPEN", raisedByRule: { not: null } }, select: { raisedByRule: true } });
+    return new Set(rows.map((r) => r.raisedByRule!));
+  }
+
+  goodsItems(): Promise<GoodsItemRow[]> {
+    return this.tx.goodsItem.findMany({ where: { declarationId: this.id }, orderBy: { lineNumber: "asc" } });
   }
 
   /**

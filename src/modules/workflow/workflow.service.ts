@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "../../generated/prisma/client";
 import { AlertSeverity, HoldKind } from "../../generated/prisma/enums";
 import { CATEGORY_BIT } from "../../authz/categories";
@@ -6,13 +5,16 @@ import { writesRiskNotes } from "../../authz/authority";
 import { requirePrincipal, type HubContext } from "../../context/context";
 import { ConflictError, NotFoundError } from "../../shared/errors";
 import { oneOf, optionalString, Problems, requiredString } from "../../shared/validation";
-import { changesOf, type Kept, type WriteService } from "../writes";
+import { changesOf, type Kept, type WriteJournal, type WriteService } from "../writes";
 import type { PlaceHoldInput, ReleaseHoldInput, ResolveRiskAlertInput, RiskAlertInput, StatusEventInput } from "./workflow.inputs";
 import { EVENT_EFFECT, StatusEventCode, assertEventMove, statusAfterPlacing, statusAfterReleasing } from "./workflow.lifecycle";
 import type { DeclarationRow, HoldRow, RiskAlertRow, StatusEventRow } from "./workflow.repository";
 import { WorkflowSupport } from "./workflow.support";
 import { DutyAssessor } from "./workflow.duties";
 import { Amendments } from "./workflow.amendments";
+import { Referrals, referralOf } from "./workflow.referrals";
+import { WorkflowRisk } from "./workflow.risk";
+import { newMovementReference, type RiskAssessor } from "../risk/risk.assessor";
 
 /** How far in the future an event may be dated (clock skew between partners' systems). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -42,11 +44,17 @@ export class WorkflowService {
   private readonly support: WorkflowSupport;
   readonly duties: DutyAssessor;
   readonly amendments: Amendments;
+  readonly referrals: Referrals;
 
-  constructor(prisma: PrismaClient, writes: WriteService) {
+  private readonly risk: WorkflowRisk;
+
+  /** `risk`: assessment at registration and after amendments, where the destination has it on */
+  constructor(prisma: PrismaClient, writes: WriteService, risk?: RiskAssessor) {
     this.support = new WorkflowSupport(prisma, writes);
+    this.risk = new WorkflowRisk(this.support, risk);
     this.duties = new DutyAssessor(this.support);
-    this.amendments = new Amendments(this.support);
+    this.amendments = new Amendments(this.support, this.risk);
+    this.referrals = new Referrals(this.support);
   }
 
   private get repo() {
@@ -76,6 +84,10 @@ export class WorkflowService {
         if (Number.isNaN(occurredAt.getTime())) p.add("input.occurredAt", "must be a date-time");
         else if (occurredAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) p.add("input.occurredAt", "must not be in the future");
         const place = optionalString(p, "input.place", input?.place, LIMITS.place);
+        const reasons = EVENT_EFFECT[code!].reasons;
+        const reasonCode = input?.reasonCode == null || input.reasonCode === "" ? null : reasons
+          ? oneOf(p, "input.reasonCode", String(input.reasonCode).trim().toUpperCase(), reasons) ?? null
+          : (p.add("input.reasonCode", `${code} takes no reason`), null);
         const note = optionalString(p, "input.note", input?.note, MAX_TEXT);
         p.throwIfAny();
 
@@ -86,7 +98,7 @@ export class WorkflowService {
           await ctx.authz.assert(`statusEvent:${code!}`, { declaration: d.current }); // the stage may have moved on
           if (effect.moves) assertEventMove(d.id, d.current.status, effect.moves);
           const at = new Date();
-          const row = await d.addStatusEvent({ recordedById: principal.partyId, code: code!, occurredAt, place, ...notes, createdAt: at });
+          const row = await d.addStatusEvent({ recordedById: principal.partyId, code: code!, reasonCode, occurredAt, place, ...notes, createdAt: at });
           journal.record({ recordType: "StatusEvent", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
           if (effect.moves) await this.support.move(d, effect.moves, at, changes, journal);
           return row;
@@ -97,7 +109,12 @@ export class WorkflowService {
 
   // ---- registration -------------------------------------------------------------------
 
-  /** Customs register a filed declaration: FILED -> REGISTERED with a movement reference. */
+  /**
+   * Customs register a filed declaration: FILED -> REGISTERED with a movement reference.
+   * Where the destination's customs assess risk, the rules in force then run on it in the
+   * same transaction: REGISTERED -> RISK_ASSESSED -> CLEARED_TO_LOAD, or the status of the
+   * holds the rules placed (as ICS2 does on receipt of a filing).
+   */
   async registerDeclaration(ctx: HubContext, declarationId: string, movementReference?: string | null, idempotencyKey?: string | null): Promise<DeclarationRow> {
     const row = await this.support.writes.run<DeclarationRow>(
       ctx,
@@ -116,6 +133,7 @@ export class WorkflowService {
         if (given && !MOVEMENT_REFERENCE.test(given)) p.add("movementReference", "must be 2 digits of year, 2 letters of country and 14 letters or digits");
         p.throwIfAny();
         const mrn = given ?? newMovementReference(declaration.destinationCountry);
+        const risk = await this.risk.prepare(declaration.destinationCountry, new Date());
         return this.support.locked(journal, declaration.id, async (d, changes) => {
           await ctx.authz.assert("declaration:register", { declaration: d.current });
           if (d.current.movementReference) {
@@ -126,6 +144,7 @@ export class WorkflowService {
           if (await d.movementReferenceTaken(mrn)) throw new ConflictError(`Movement reference ${mrn} is in use`, { movementReference: mrn });
           await d.setMovementReference(mrn);
           journal.record({ recordType: "Declaration", recordId: d.id, declarationId: d.id, holderId: d.current.filerId, changes: { movementReference: { before: null, after: mrn } } }, at);
+          if (risk) await this.risk.apply(d, risk, journal as WriteJournal<unknown>, changes, at, "register");
           return d.current;
         });
       },
@@ -231,12 +250,14 @@ export class WorkflowService {
         p.throwIfAny();
         await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
         const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
+        const at = new Date();
+        const referral = referralOf(p, kind!, input, at);
         p.throwIfAny();
         return this.support.locked(journal, declaration.id, async (d, changes) => {
           const open = await d.openHolds();
           const next = statusAfterPlacing(d.id, d.current.status, open.map((h) => h.kind), kind!);
-          const at = new Date();
-          const row = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: at });
+          // the referral is addressed to the filer: it reads the question and answers
+          const row = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: at, addresseeId: d.current.filerId, ...referral });
           journal.record({ recordType: "Hold", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
           journal.emit("HOLD_PLACED", d.id, { holdId: row.id, kind: row.kind }, at);
           if (next) await this.support.move(d, next, at, changes, journal);
@@ -271,13 +292,15 @@ export class WorkflowService {
         const p = new Problems();
         const outcome = optionalString(p, "input.outcome", input?.outcome, MAX_TEXT);
         const response = optionalString(p, "input.response", input?.response, MAX_TEXT);
-        if (outcome === null && (hold.kind === "DO_NOT_LOAD" || hold.kind === "HIGH_RISK_SCREENING")) {
+        // a screening answered with its coded outcome carries the outcome already
+        if (outcome === null && (hold.kind === "DO_NOT_LOAD" || (hold.kind === "HIGH_RISK_SCREENING" && !hold.screeningOutcome))) {
           p.add("input.outcome", `a ${hold.kind} hold is released only with the outcome of the screening`);
         }
         p.throwIfAny();
         return this.support.locked(journal, hold.declarationId, async (d, changes) => {
           const at = new Date();
-          const row = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: at, outcome: outcome ?? null, response: response ?? null });
+          const coded = hold.screeningOutcome ? `SCREENED ${hold.screeningOutcome}` : null;
+          const row = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: at, outcome: outcome ?? coded, response: response ?? null });
           if (!row) throw new ConflictError(`Hold ${hold.id} was already released`, { from: "RELEASED", to: "RELEASED" });
           journal.record({ recordType: "Hold", recordId: hold.id, declarationId: d.id, holderId: hold.placedById, changes: changesOf(hold, row, ["status", "releasedAt", "releasedById", "outcome", "response"]) }, at);
           journal.emit("HOLD_RELEASED", d.id, { holdId: hold.id, kind: hold.kind }, at);
@@ -304,11 +327,4 @@ export class WorkflowService {
     await this.support.visible(ctx, row.declarationId);
     return row;
   }
-}
-
-/** An ICS2-like movement reference: year, destination, 14 random letters and digits. */
-function newMovementReference(country: string): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  const tail = [...randomBytes(14)].map((b) => alphabet[b % alphabet.length]).join("");
-  return `${String(new Date().getUTCFullYear()).slice(2)}${country}${tail}`;
 }
