@@ -1,5 +1,5 @@
 /**
- * Bundles the hub's browser pages (web/*) from npm packages into dist/web, at build time:
+ * Bundles the hub's browser pages (src/web/*) from npm packages into dist/web, at build time:
  * the hub serves them itself (src/server/web.ts), with nothing fetched from a CDN.
  * Run by `npm run build`, after tsc.
  */
@@ -7,8 +7,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 
-/** One page: web/<name>/main.ts(x) and index.html become dist/web/<name>/{<name>.js,<name>.css,index.html}. */
+/** One page: src/web/<name>/main.ts(x) and index.html become dist/web/<name>/{<name>.js,<name>.css,index.html}. */
 export const PAGES = ["ide", "dashboard"] as const;
+
+/** The pages' sources, relative to the project root (own tsconfig: DOM and JSX, outside the server's compile). */
+const WEB_SOURCES = path.join("src", "web");
 
 function projectRoot(): string {
   let dir = __dirname;
@@ -21,7 +24,7 @@ async function buildPage(root: string, name: string): Promise<void> {
   fs.rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { [name]: ["main.tsx", "main.ts"].map((f) => path.join("web", name, f)).find((f) => fs.existsSync(path.join(root, f)))! },
+    entryPoints: { [name]: ["main.tsx", "main.ts"].map((f) => path.join(WEB_SOURCES, name, f)).find((f) => fs.existsSync(path.join(root, f)))! },
     outdir,
     bundle: true,
     format: "iife",
@@ -35,7 +38,7 @@ async function buildPage(root: string, name: string): Promise<void> {
     legalComments: "linked",
     logLevel: "warning",
   });
-  fs.copyFileSync(path.join(root, "web", name, "index.html"), path.join(outdir, "index.html"));
+  fs.copyFileSync(path.join(root, WEB_SOURCES, name, "index.html"), path.join(outdir, "index.html"));
 }
 
 async function main(): Promise<void> {

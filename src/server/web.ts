@@ -78,7 +78,7 @@ function servePage(app: express.Express, name: string, log: Logger): express.Req
 }
 
 /**
- * /dashboard is the measurement page (web/dashboard). Browsers opening /graphql get the IDE (or, with HUB_IDE=off, a plain 404 saying so);
+ * /dashboard is the measurement page (src/web/dashboard). Browsers opening /graphql get the IDE (or, with HUB_IDE=off, a plain 404 saying so);
  * every other request there goes on to `graphql`.
  */
 export function mountWeb(app: express.Express, settings: WebSettings, log: Logger, graphql: express.RequestHandler): void {
