@@ -1,6 +1,6 @@
 // Luxor Hub benchmarks: `npm run bench` (builds, then runs `node dist/scripts/bench.js`).
 //
-//   node dist/scripts/bench.js [--quick] [--declarations N] [--duration S] [--only filing,clearance,authz,startup]
+//   node dist/scripts/bench.js [--quick] [--declarations N] [--duration S] [--only filing,clearance,observability,authz,startup,...]
 //
 // Needs only PostgreSQL (BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres,
 // a user that may create databases). Creates its own databases and drops them at the end.
@@ -9,6 +9,9 @@
 //   2. clearanceStatus on an N-declaration database (default 1,000,000; --quick 100,000):
 //      the hub over HTTP vs a plain node:http + pg endpoint (and, for reference, the same
 //      endpoint with a prepared statement, as the hub's lookup uses), autocannon, 50 connections;
+//   2b. observability (scripts/bench/observability.ts): the same clearanceStatus load on a hub
+//      with metrics and request log on (HUB_METRICS=on, HUB_REQUEST_LOG=on, LOG_LEVEL=info,
+//      lines to a file) and one with them off, in the same run;
 //   3. authorization cost: a 1,000-declaration page with goods items in-process, policy on vs
 //      off, as the destination customs (every category) and as a carrier (mixed rights), and the
 //      SQL statements per request for page sizes 10, 100, 1000;
@@ -34,7 +37,7 @@ import { execute, parse, validate, type DocumentNode, type ExecutionResult, type
 import { Pool } from "pg";
 import { loadConfig } from "../src/config";
 import { createHub, type Hub } from "../src/hub";
-import { createLogger } from "../src/infra/logger";
+import { createLogger, type Logger } from "../src/infra/logger";
 import { applyPendingMigrations } from "../src/infra/migrations";
 import { createPrismaClient } from "../src/infra/prisma";
 import { createHubPubSub } from "../src/infra/pubsub";
@@ -49,6 +52,7 @@ import type { LoadReport } from "./bench/load";
 import { RAW_SQL, startRawServer } from "./bench/raw-server";
 import { benchEvents, eventsDefaults, type EventsOptions } from "./bench/events";
 import { benchWebhooks, webhooksDefaults } from "./bench/webhooks";
+import { benchObservability } from "./bench/observability";
 import {
   ScratchDatabases,
   countingPool,
@@ -66,7 +70,7 @@ import {
 
 // ---- options -------------------------------------------------------------------------
 
-const SECTIONS = ["filing", "clearance", "authz", "startup", "events", "webhooks"] as const;
+const SECTIONS = ["filing", "clearance", "observability", "authz", "startup", "events", "webhooks"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -182,7 +186,7 @@ interface BenchHub {
 }
 
 /** The production configuration, with a rate limit that cannot interfere. */
-function benchConfig(databaseUrl: string) {
+function benchConfig(databaseUrl: string, env: Record<string, string> = {}) {
   return loadConfig({
     NODE_ENV: "production",
     LOG_LEVEL: "silent",
@@ -190,6 +194,7 @@ function benchConfig(databaseUrl: string) {
     PORT: "0",
     HUB_SEED: "none",
     DATABASE_URL: databaseUrl,
+    ...env,
   });
 }
 
@@ -198,13 +203,16 @@ function benchConfig(databaseUrl: string) {
  * schema with full policy, Apollo on node:http, Express for the rest, on port 0), without embedded storage or seeding.
  * With `countStatements`, Prisma gets an external pg Pool whose clients count every query.
  */
-async function startBenchHub(databaseUrl: string, opts: { http: boolean; countStatements?: boolean }): Promise<BenchHub> {
-  const config = benchConfig(databaseUrl);
+async function startBenchHub(
+  databaseUrl: string,
+  opts: { http: boolean; countStatements?: boolean; /** production settings on top of benchConfig */ env?: Record<string, string>; log?: Logger },
+): Promise<BenchHub> {
+  const config = benchConfig(databaseUrl, opts.env);
   const counting = opts.countStatements ? countingPool(databaseUrl, 10) : undefined;
   const pool = counting?.pool;
   const prisma = createPrismaClient(databaseUrl, { embedded: false, pool });
   const events = createHubPubSub(undefined);
-  const hub = createHub(config, prisma, createLogger("silent"), events);
+  const hub = createHub(config, prisma, opts.log ?? createLogger("silent"), events);
   await hub.services.parties.ensureOperatorParty();
   const schema = await buildHubSchema(events, { debug: false });
   const server = opts.http ? await startServer(hub, schema, 0, async () => true, { host: "127.0.0.1" }) : null;
@@ -220,6 +228,12 @@ async function startBenchHub(databaseUrl: string, opts: { http: boolean; countSt
       await prisma.$disconnect(); // closes the counting pool too
     },
   };
+}
+
+/** As the operator: a limit no bench run reaches, through setRateLimit's service. */
+async function raiseLimit(hub: Hub, partyId: string): Promise<void> {
+  const operator: Principal = { partyId: hub.services.parties.operatorPartyId(), partyKind: "OPERATOR", country: "ZZ", role: "OPERATOR", apiKeyId: null };
+  await hub.services.rateLimits.set(createContext(hub, operator), { partyId, perMinute: 100_000_000, reason: "bench" });
 }
 
 async function issueKey(hub: Hub, world: SeedWorld, partyKey: string, role: Role): Promise<{ secret: string; principal: Principal }> {
@@ -399,6 +413,43 @@ async function seedClearanceDatabase(o: Options, dbs: ScratchDatabases): Promise
   }
 }
 
+/** The clearanceStatus load of one run: the carrier's key over `trackingNumbers` at random. */
+function clearanceJob(o: Options, secret: string, trackingNumbers: string[]) {
+  return (title: string, url: string) => ({
+    title,
+    url,
+    headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+    bodyTemplate: JSON.stringify({ query: CLEARANCE_QUERY, variables: { tn: "__TN__" }, operationName: "Clearance" }),
+    trackingNumbers,
+    connections: o.connections,
+    durationSeconds: o.durationSeconds,
+  });
+}
+
+/** Section 2b: the same load on two hubs, metrics and request log on and off (scripts/bench/observability.ts). */
+async function benchObservabilityCost(o: Options, cw: ClearanceWorld): Promise<void> {
+  const setup = await startBenchHub(cw.url, { http: false });
+  let job: ReturnType<typeof clearanceJob>;
+  try {
+    const carrier = cw.world.parties["carrier.SWX"];
+    const { secret } = await issueKey(setup.hub, cw.world, "carrier.SWX", "AGENT");
+    await raiseLimit(setup.hub, carrier.id);
+    const sample = await setup.hub.prisma.$queryRawUnsafe<{ trackingNumber: string }[]>(
+      `SELECT "trackingNumber" FROM "Declaration" WHERE "carrierId" = $1::uuid ORDER BY random() LIMIT 20000`,
+      carrier.id,
+    );
+    job = clearanceJob(o, secret, sample.map((r) => r.trackingNumber));
+  } finally {
+    await setup.stop();
+  }
+  await benchObservability({
+    start: (env, log) => startBenchHub(cw.url, { http: true, env, log }).then((h) => ({ url: h.server!.url, stop: () => h.stop() })),
+    job,
+    warmSeconds: Math.min(5, o.durationSeconds),
+    verdict: (v) => verdicts.push(v),
+  });
+}
+
 function sameClearance(a: any, b: any): boolean {
   if (!a || !b) return false;
   const norm = (x: any) => ({ ...x, openHoldKinds: [...x.openHoldKinds].sort() });
@@ -413,6 +464,9 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
   const rawPrepared = await startRawServer(cw.url, carrier.id, 10, true);
   try {
     const { secret } = await issueKey(bh.hub, cw.world, "carrier.SWX", "AGENT");
+    // The carrier's own limit, as its operator would set it for a load test (the default,
+    // 600,000 a minute, could be reached here on a fast machine).
+    await raiseLimit(bh.hub, carrier.id);
     const sample = await bh.hub.prisma.$queryRawUnsafe<{ trackingNumber: string }[]>(
       `SELECT "trackingNumber" FROM "Declaration" WHERE "carrierId" = $1::uuid ORDER BY random() LIMIT 20000`,
       carrier.id,
@@ -433,15 +487,7 @@ async function benchClearance(o: Options, cw: ClearanceWorld): Promise<void> {
     }
     note(`hub and raw endpoint agree on 300 sampled parcels (${onHold} of them on hold)`);
 
-    const job = (title: string, url: string) => ({
-      title,
-      url,
-      headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
-      bodyTemplate: JSON.stringify({ query: CLEARANCE_QUERY, variables: { tn: "__TN__" }, operationName: "Clearance" }),
-      trackingNumbers: tns,
-      connections: o.connections,
-      durationSeconds: o.durationSeconds,
-    });
+    const job = clearanceJob(o, secret, tns);
     // Warm-up of both (JIT, pools, caches), then the measured runs.
     const warm = Math.min(5, o.durationSeconds);
     await runLoad({ ...job("hub warm-up", bh.server!.url), durationSeconds: warm });
@@ -966,9 +1012,10 @@ async function main(): Promise<void> {
   try {
     await ensurePostgres(o.adminUrl);
     if (o.only.has("filing")) await benchFiling(o, dbs);
-    if (o.only.has("clearance") || o.only.has("authz")) {
+    if (o.only.has("clearance") || o.only.has("observability") || o.only.has("authz")) {
       const cw = await seedClearanceDatabase(o, dbs);
       if (o.only.has("clearance")) await benchClearance(o, cw);
+      if (o.only.has("observability")) await benchObservabilityCost(o, cw);
       if (o.only.has("authz")) await benchAuthz(o, cw);
       await dbs.drop(cw.url);
     }

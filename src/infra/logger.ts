@@ -2,6 +2,8 @@ import pino from "pino";
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: "luxor-hub" }, redact: ["req.headers.authorization"] });
+/** The hub's logger: JSON lines on stdout, or on `destination` (a file or stream) when given. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, base: { service: "luxor-hub" }, redact: ["req.headers.authorization"] };
+  return destination ? pino(options, destination) : pino(options);
 }
