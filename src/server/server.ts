@@ -19,6 +19,7 @@ import { metricsHandler } from "../infra/metrics";
 import { CSRF_REQUEST_HEADERS, graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
 import { maybeBrowser, mountWeb, noIntrospection, webSettings } from "./web";
 import { TOO_MANY_CONNECTIONS_CLOSE_CODE, WsLimits, wsLimitSettings, type WsConnection } from "./ws-limits";
+import { multiplexedSubscribe, sharedResult } from "./ws-multiplex";
 
 /** How often the keys of open sockets are checked for revocations made on other instances. */
 const REVOCATION_CHECK_MS = 500;
@@ -92,6 +93,8 @@ export async function startServer(
   const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext; limits?: WsConnection }>(
     {
       schema,
+      // each event executed once per (party, role, document), not once per subscriber
+      subscribe: multiplexedSubscribe(formatError),
       // a socket that does not send connection_init in time is closed (4408)
       connectionInitWaitTimeout: config.HUB_WS_INIT_TIMEOUT_MS,
       // Same authentication and context as HTTP; the key arrives in connectionParams.
@@ -159,6 +162,8 @@ export async function startServer(
       // once per result: a query's or mutation's, and each event of a subscription
       onNext: (_ctx, _id, _payload, args, result) => {
         const ctx = args.contextValue as HubContext;
+        const shared = sharedResult(ctx, result); // an event's result, already formatted and reported
+        if (shared) return shared;
         flushAccess(ctx);
         const formatted = result.errors?.length ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
         const withDenials = ctx.authz.reportDenials(formatted);

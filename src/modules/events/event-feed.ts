@@ -17,6 +17,11 @@ export interface FeedEvent {
   hold: Hold | null;
   /** who may see it, decided once per (party, role) whatever the number of its sockets */
   decisions: Map<string, boolean>;
+  /**
+   * Results rendered for it, by (party, role, document, variables): executed once and sent
+   * to every socket (and webhook) of that group (src/server/ws-multiplex.ts)
+   */
+  renders: Map<string, Promise<unknown>>;
 }
 
 export type FeedListener = (event: FeedEvent) => void;
@@ -152,6 +157,7 @@ export class EventFeed {
         declaration: r.declarationId ? (declarationOf.get(r.declarationId) ?? null) : null,
         hold: typeof payload.holdId === "string" ? (holdOf.get(payload.holdId) ?? null) : null,
         decisions: new Map(),
+        renders: new Map(),
       };
     });
   }

@@ -1,10 +1,11 @@
 import { CATEGORY_BIT } from "../../authz/categories";
 import type { Policy } from "../../authz/policy";
 import type { HubContext } from "../../context/context";
-import { requirePrincipal } from "../../context/context";
+import { createContext, requirePrincipal } from "../../context/context";
 import { EventStream } from "../../infra/pubsub";
 import { BadUserInputError, HubError, ServiceUnavailableError } from "../../shared/errors";
 import type { EventFeed, FeedEvent } from "../events/event-feed";
+import { audienceKey, decided, EventRouter } from "../events/event-router";
 
 /** Events handled together when a subscriber has several waiting: three statements per batch, not per event. */
 const BATCH = 100;
@@ -29,51 +30,59 @@ export const SUBSCRIBED_TYPES = { holdPlaced: ["HOLD_PLACED"], declarationStatus
  * one that falls further behind is ended with RATE_LIMITED and resumes with `after`.
  */
 export class NotificationService {
+  private router: EventRouter | null = null;
+
   constructor(private readonly feed: EventFeed) {}
 
   async subscribe(ctx: HubContext, types: readonly string[], declarationId: string | undefined, after: string | undefined): Promise<AsyncIterable<FeedEvent>> {
-    requirePrincipal(ctx);
+    const principal = requirePrincipal(ctx);
     if (declarationId) await ctx.hub.services.declarations.get(ctx, declarationId); // NOT_FOUND at subscribe time
     const from = await this.checkedAfter(ctx, after);
     await this.feed.start();
-    const wanted = (e: FeedEvent) => types.includes(e.type) && (!declarationId || e.declarationId === declarationId);
+    const router = this.routerFor(ctx);
+    // live events come decided: the router pushes only those this party may hear
     const live = new EventStream<FeedEvent>(ctx.hub.config.HUB_SUBSCRIPTION_BUFFER, "error", () => stop(), () => {});
-    const stop = this.feed.listen((e) => wanted(e) && live.push(e));
+    const stop = router.add(principal, { types, declarationId, push: (e) => live.push(e) });
     const until = this.feed.seen; // stored events up to here, live ones after
-    const backlog = from === null ? emptyBacklog() : this.backlog(from, until, declarationId, wanted);
+    const wanted = (e: FeedEvent) => types.includes(e.type) && (!declarationId || e.declarationId === declarationId);
+    const backlog = from === null ? emptyBacklog() : this.backlog(ctx, from, until, declarationId, wanted);
     let last = from ?? until;
     const fresh = (e: FeedEvent) => {
       if (e.seq <= last) return false;
       last = e.seq;
       return true;
     };
-    return inBatches(concat(backlog, live), guarded(ctx, async (batch) => this.visible(ctx, batch.filter(fresh))));
+    return inBatches(concat(backlog, live), guarded(ctx, async (batch) => batch.filter(fresh)));
   }
 
-  /** What of `events` the subscriber's party may see now. */
+  /** The router of live events (one per service: one decision per event and (party, role) for all sockets). */
+  private routerFor(ctx: HubContext): EventRouter {
+    const hub = ctx.hub;
+    return (this.router ??= new EventRouter(this.feed, (p) => createContext(hub, p).authz.policy(), mayHear, hub.log));
+  }
+
+  /** What of stored `events` the subscriber's party may see now (the router's decision for live ones). */
   private async visible(ctx: HubContext, events: FeedEvent[]): Promise<FeedEvent[]> {
     if (!events.length) return [];
     ctx.authz.invalidate(); // the agreements in force now (cached per party, flushed on every change)
     const policy = await ctx.authz.policy();
-    const who = `${policy.principal.partyId}|${policy.principal.role}`;
-    return events.filter((e) => {
-      let ok = e.decisions.get(who);
-      if (ok === undefined) {
-        ok = mayHear(policy, e);
-        e.decisions.set(who, ok);
-      }
-      if (ok && e.declaration) policy.rememberScope(e.declaration); // its fields are judged by the same policy
-      return ok;
-    });
+    const who = audienceKey(policy.principal);
+    return events.filter((e) => decided(e, who, () => mayHear(policy, e)));
   }
 
-  /** The stored events after `from` up to `until`, page by page. */
-  private async *backlog(from: bigint, until: bigint, declarationId: string | undefined, wanted: (e: FeedEvent) => boolean): AsyncGenerator<FeedEvent> {
+  /** The stored events after `from` up to `until` that the subscriber may see, page by page. */
+  private async *backlog(
+    ctx: HubContext,
+    from: bigint,
+    until: bigint,
+    declarationId: string | undefined,
+    wanted: (e: FeedEvent) => boolean,
+  ): AsyncGenerator<FeedEvent> {
     let cursor = from;
     while (cursor < until) {
       const page = await this.feed.page(cursor, until, declarationId);
       if (!page.length) return;
-      for (const e of page) if (wanted(e)) yield e;
+      for (const e of await this.visible(ctx, page.filter(wanted))) yield e;
       cursor = page[page.length - 1].seq;
     }
   }

@@ -71,22 +71,41 @@ export class WebhookRepository {
   }
 
   /**
-   * Moves an endpoint's cursor from `from` to `to` and adds its deliveries, in one
-   * transaction; nothing when another instance (or a replay) moved the cursor meanwhile.
-   * A delivery per (endpoint, event) at most: a second one is skipped.
+   * Moves endpoints' cursors and adds their deliveries in one transaction (two statements,
+   * whatever their number): each endpoint's cursor moves from its `from` to `to` unless another instance
+   * (or a replay) moved it meanwhile, and only the deliveries of endpoints that moved are
+   * added (one per endpoint and event at most). Returns the ids of those that moved.
    */
-  async advance(endpointId: string, from: bigint, to: bigint, deliveries: NewDelivery[]): Promise<boolean> {
+  async advanceAll(moves: { id: string; from: bigint }[], to: bigint, deliveries: NewDelivery[]): Promise<Set<string>> {
+    if (!moves.length) return new Set();
     return this.prisma.$transaction(async (tx) => {
-      const moved = await tx.webhookEndpoint.updateMany({ where: { id: endpointId, cursorSeq: from, enabled: true, deletedAt: null }, data: { cursorSeq: to } });
-      if (!moved.count) return false;
-      if (deliveries.length) {
+      const moved = await tx.$queryRaw<{ id: string }[]>`
+        UPDATE "WebhookEndpoint" e SET "cursorSeq" = ${to}
+        FROM unnest(${moves.map((m) => m.id)}::uuid[], ${moves.map((m) => m.from)}::bigint[]) AS v("id", "from")
+        WHERE e."id" = v."id" AND e."cursorSeq" = v."from" AND e."enabled" AND e."deletedAt" IS NULL
+        RETURNING e."id"`;
+      const ids = new Set(moved.map((r) => r.id));
+      const mine = deliveries.filter((d) => ids.has(d.endpointId));
+      if (mine.length) {
         await tx.webhookDelivery.createMany({
-          data: deliveries.map((d) => ({ endpointId: d.endpointId, eventSeq: d.eventSeq, eventType: d.eventType, scheduledAt: d.at, nextAttemptAt: d.at, createdAt: d.at })),
+          data: mine.map((d) => ({ endpointId: d.endpointId, eventSeq: d.eventSeq, eventType: d.eventType, scheduledAt: d.at, nextAttemptAt: d.at, createdAt: d.at })),
           skipDuplicates: true,
         });
       }
-      return true;
+      return ids;
     });
+  }
+
+  /** Settles many delivered attempts with one statement per status code (the common case of a round). */
+  async settleDelivered(done: { id: string; statusCode: number }[], at: Date): Promise<void> {
+    const byCode = new Map<number, string[]>();
+    for (const d of done) byCode.set(d.statusCode, [...(byCode.get(d.statusCode) ?? []), d.id]);
+    for (const [code, ids] of byCode) {
+      await this.prisma.webhookDelivery.updateMany({
+        where: { id: { in: ids } },
+        data: { status: "DELIVERED", attempts: { increment: 1 }, lastAttemptAt: at, lastStatusCode: code, lastError: null, deliveredAt: at },
+      });
+    }
   }
 
   /** Disables an endpoint the hub cannot deliver for any more (its key was revoked). */

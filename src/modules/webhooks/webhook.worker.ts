@@ -17,6 +17,8 @@ import { WebhookEventType } from "./webhook.types";
 
 /** Endpoints advanced per fan-out round. */
 const ENDPOINTS_PER_ROUND = 200;
+/** Deliveries sent to one endpoint at the same time, at most. */
+const PER_ENDPOINT = 4;
 /** The most of a receiver's answer read, for the delivery log. */
 const MAX_RESPONSE_BYTES = 4096;
 
@@ -49,6 +51,8 @@ export class WebhookWorker {
   private halted = false;
   private failing = false;
   private readonly inFlight = new Map<string, AbortController>();
+  /** endpoints with a failed attempt here: their next success makes their waiting deliveries due at once */
+  private readonly recovering = new Set<string>();
   private readonly repo: WebhookRepository;
   private readonly formatError;
 
@@ -129,20 +133,24 @@ export class WebhookWorker {
       const upTo = events.length >= 500 ? events[events.length - 1].seq : latest;
       const principals = await this.principals(endpoints);
       const policies = new Map<string, Promise<Policy>>(); // per (party, role), agreements in force now
+      const moves: { id: string; from: bigint }[] = [];
+      const deliveries: NewDelivery[] = [];
+      const at = new Date();
       for (const endpoint of endpoints) {
         const principal = principals.get(endpoint.id)!;
         if (typeof principal === "string") {
           await this.repo.disable(endpoint.id, principal);
           continue;
         }
-        const deliveries: NewDelivery[] = [];
+        moves.push({ id: endpoint.id, from: endpoint.cursorSeq });
         for (const e of events) {
           if (e.seq <= endpoint.cursorSeq || e.seq > upTo) continue;
           const type = webhookTypeOf(e.type);
-          if (type && (await this.matches(endpoint, principal, policies, e, type))) deliveries.push({ endpointId: endpoint.id, eventSeq: e.seq, eventType: type, at: new Date() });
+          if (type && (await this.matches(endpoint, principal, policies, e, type))) deliveries.push({ endpointId: endpoint.id, eventSeq: e.seq, eventType: type, at });
         }
-        await this.repo.advance(endpoint.id, endpoint.cursorSeq, upTo, deliveries);
       }
+      // every endpoint of the round in one transaction (two statements), not one per endpoint
+      await this.repo.advanceAll(moves, upTo, deliveries);
       if (upTo >= latest && endpoints.length < ENDPOINTS_PER_ROUND) return;
     }
   }
@@ -189,32 +197,57 @@ export class WebhookWorker {
     return out;
   }
 
-  /** Claims due deliveries and attempts them, HUB_WEBHOOK_CONCURRENCY at a time. */
+  /**
+   * Claims due deliveries and attempts them, HUB_WEBHOOK_CONCURRENCY at a time overall and
+   * at most PER_ENDPOINT at a time per endpoint (order within an endpoint is not promised:
+   * eventId orders). Successes are settled together at the end of each claimed batch.
+   */
   private async deliverDue(): Promise<void> {
     const { config } = this.hub;
     for (let round = 0; round < 50 && !this.halted; round++) {
       const now = new Date();
       const lease = new Date(now.getTime() + config.HUB_WEBHOOK_TIMEOUT_MS + 30_000);
-      const batch = await this.repo.claimDue(now, lease, config.HUB_WEBHOOK_CONCURRENCY * 4);
+      const batch = await this.repo.claimDue(now, lease, config.HUB_WEBHOOK_CONCURRENCY * 8);
       if (!batch.length) return;
       const endpoints = new Map((await this.repo.endpoints([...new Set(batch.map((d) => d.endpointId))])).map((e) => [e.id, e]));
       const principals = await this.principals([...endpoints.values()]);
       const events = new Map((await this.hub.feed.bySeq([...new Set(batch.map((d) => d.eventSeq))])).map((e) => [e.seq, e]));
       const queue = [...batch];
+      const busy = new Map<string, number>();
+      const delivered: Delivered[] = [];
       let failed: unknown = null;
+      const take = () => {
+        const i = queue.findIndex((d) => (busy.get(d.endpointId) ?? 0) < PER_ENDPOINT);
+        return i < 0 ? undefined : queue.splice(i, 1)[0];
+      };
       const worker = async () => {
-        for (let d = queue.shift(); d && !failed; d = queue.shift()) {
+        for (let d = take(); d && !failed; d = take()) {
+          const id = d.endpointId;
+          busy.set(id, (busy.get(id) ?? 0) + 1);
           // a failure here (the database gone mid-round) ends the round; the delivery is due again after its lease
-          await this.attempt(d, endpoints.get(d.endpointId)!, principals.get(d.endpointId)!, events.get(d.eventSeq)).catch((err: unknown) => (failed ??= err));
+          await this.attempt(d, endpoints.get(id)!, principals.get(id)!, events.get(d.eventSeq), delivered)
+            .catch((err: unknown) => (failed ??= err))
+            .finally(() => busy.set(id, busy.get(id)! - 1));
         }
       };
       await Promise.all(Array.from({ length: Math.min(config.HUB_WEBHOOK_CONCURRENCY, batch.length) }, worker));
+      await this.settleDelivered(delivered).catch((err: unknown) => (failed ??= err));
       if (this.halted || failed) await this.repo.release(queue.map((d) => d.id), new Date()).catch(() => {});
       if (failed) throw failed;
     }
   }
 
-  private async attempt(d: DeliveryRow, endpoint: EndpointRow, principal: Principal | string, event: FeedEvent | undefined): Promise<void> {
+  /** Marks delivered what was; an endpoint that had failed gets its other waiting deliveries due now. */
+  private async settleDelivered(delivered: Delivered[]): Promise<void> {
+    if (!delivered.length) return;
+    const at = new Date();
+    await this.repo.settleDelivered(delivered, at);
+    for (const endpointId of new Set(delivered.map((d) => d.endpointId))) {
+      if (this.recovering.delete(endpointId)) await this.repo.pullForward(endpointId, at);
+    }
+  }
+
+  private async attempt(d: DeliveryRow, endpoint: EndpointRow, principal: Principal | string, event: FeedEvent | undefined, delivered: Delivered[]): Promise<void> {
     if (this.halted) return;
     const now = new Date();
     if (typeof principal === "string") {
@@ -232,11 +265,12 @@ export class WebhookWorker {
     const outcome = await this.send(d, endpoint, type, rendered.body);
     const at = new Date();
     if (outcome.ok) {
-      await this.repo.settle(d.id, { status: "DELIVERED", attempted: true, at, statusCode: outcome.statusCode });
-      if (d.attempts > 0) await this.repo.pullForward(endpoint.id, at);
+      if (d.attempts > 0) this.recovering.add(endpoint.id);
+      delivered.push({ id: d.id, statusCode: outcome.statusCode ?? 200, endpointId: endpoint.id });
       return;
     }
     if (outcome.error === "the hub is shutting down") return this.repo.release([d.id], at);
+    this.recovering.add(endpoint.id); // its next success pulls its waiting deliveries forward
     const attempts = d.attempts + 1;
     const { config } = this.hub;
     const next = new Date(at.getTime() + backoffMs(attempts, config.HUB_WEBHOOK_BACKOFF_BASE_MS, config.HUB_WEBHOOK_BACKOFF_MAX_MS));
@@ -298,4 +332,11 @@ export class WebhookWorker {
 export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempts - 1, 30));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** A successful attempt, settled with the others of its batch. */
+interface Delivered {
+  id: string;
+  statusCode: number;
+  endpointId: string;
 }
