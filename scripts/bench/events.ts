@@ -650,17 +650,16 @@ function check(model: Model, subs: Subscriber[], events: RunEvent[], report: Sub
 /** Opens the sockets of `specs` in a client process and waits until the hub holds every subscription. */
 async function connect(bh: EventsBenchHub, specs: SocketSpec[]): Promise<{ client: ClientProcess; ready: SubscribersReady; subscribedMs: number }> {
   const url = bh.server!.url.replace("http", "ws");
-  // (a private field, read by the bench only: a subscription is live once its listener is on the feed)
-  const baseline = (bh.hub.feed as unknown as { listeners: Set<unknown> }).listeners.size;
+  // a subscription is live once the hub routes events to it
+  const live = () => bh.hub.services.notifications.live;
+  const baseline = live();
   const t0 = nowMs();
   const client = new ClientProcess({ mode: "subscribers", url, sockets: specs, concurrency: 100 });
   const ready = await client.next<SubscribersReady>(600_000);
-  const feed = bh.hub.feed as unknown as { listeners: Set<unknown> };
   const want = specs.reduce((n, s) => n + s.queries.length, 0) + baseline;
   const deadline = nowMs() + 120_000;
-  // each subscription is live once its listener is on the feed
-  while (feed.listeners.size < want && nowMs() < deadline) await sleep(50);
-  if (feed.listeners.size < want) throw new Error(`only ${feed.listeners.size - baseline} of ${want - baseline} subscriptions are live on the hub`);
+  while (live() < want && nowMs() < deadline) await sleep(50);
+  if (live() < want) throw new Error(`only ${live() - baseline} of ${want - baseline} subscriptions are live on the hub`);
   return { client, ready, subscribedMs: nowMs() - t0 };
 }
 

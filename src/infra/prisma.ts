@@ -17,6 +17,8 @@ export interface PrismaClientOptions {
 
 /** The pg pool under each client made here, for sqlRows. */
 const pools = new WeakMap<PrismaClient, Pool>();
+/** Clients on the embedded PGlite, which serves one connection at a time. */
+const embeddedClients = new WeakSet<PrismaClient>();
 
 /** Prisma 7 client over `pg` (the query engine is WASM; the driver adapter does the I/O). */
 export function createPrismaClient(url: string, opts: PrismaClientOptions): PrismaClient {
@@ -29,7 +31,25 @@ export function createPrismaClient(url: string, opts: PrismaClientOptions): Pris
     log: opts.queryEvents ? [{ emit: "event", level: "query" }] : [],
   });
   pools.set(prisma, pool);
+  if (opts.embedded) embeddedClients.add(prisma);
   return prisma;
+}
+
+/**
+ * A client on a small pool of its own to the same database, for a reader that must not
+ * queue behind the writers for a connection (the event feed). Its pool has the options and
+ * `connect` listeners of the client's own; idle connections never keep the process up or
+ * crash it when the server drops them. Null when embedded: PGlite serves one connection.
+ */
+export function sideClient(prisma: PrismaClient, max: number): PrismaClient | null {
+  const pool = pools.get(prisma);
+  if (!pool || embeddedClients.has(prisma)) return null;
+  const side = new Pool({ ...pool.options, max, allowExitOnIdle: true });
+  for (const listener of pool.listeners("connect")) side.on("connect", listener as (client: unknown) => void);
+  side.on("error", () => {}); // an idle connection dropped: the next query opens another
+  const client = new PrismaClient({ adapter: new PrismaPg(side, { disposeExternalPool: true }) });
+  pools.set(client, side);
+  return client;
 }
 
 /** A statement for sqlRows. The name is unique per text: PostgreSQL prepares it once per connection. */

@@ -28,7 +28,7 @@ const isFeedEvent = (v: unknown): v is FeedEvent => typeof v === "object" && v !
  * to every subscription of that group. The execution runs with the group's policy (the
  * same for every key of a party in a role) in a context of its own, so denied fields are
  * nulled and reported as for one subscriber; the reads go to each key's access log once.
- * The cache lives on the event (FeedEvent.renders) and goes with it.
+ * The cache lives on the event (FeedEvent.renders) for RENDER_KEPT_MS.
  */
 export function multiplexedSubscribe(formatError: FormatError) {
   return async (args: ExecutionArgs): Promise<ExecutionResult | AsyncGenerator<ExecutionResult>> => {
@@ -45,6 +45,7 @@ export function multiplexedSubscribe(formatError: FormatError) {
       if (!shared) {
         shared = executeShared(ctx, principal, args, event, formatError);
         event.renders.set(key, shared);
+        forgetLater(event, key);
       }
       return shared;
     };
@@ -66,6 +67,30 @@ export function sharedResult(ctx: HubContext, result: unknown): ExecutionResult 
     ctx.hub.accessLog.enqueue(shared.records.map((r) => ({ ...r, apiKeyId })));
   }
   return shared.payload;
+}
+
+/**
+ * A group's subscribers take an event within moments of each other; a render is then
+ * forgotten (one that lags behind executes its own), so events a slow subscriber still
+ * holds do not keep every group's results alive with them.
+ */
+const RENDER_KEPT_MS = 2000;
+const kept: { event: FeedEvent; key: string; at: number }[] = [];
+let sweeper: NodeJS.Timeout | null = null;
+
+function forgetLater(event: FeedEvent, key: string): void {
+  kept.push({ event, key, at: Date.now() });
+  sweeper ??= setInterval(sweep, RENDER_KEPT_MS / 2).unref();
+}
+
+function sweep(): void {
+  const before = Date.now() - RENDER_KEPT_MS;
+  let n = 0;
+  while (n < kept.length && kept[n].at <= before) {
+    kept[n].event.renders.delete(kept[n].key);
+    n++;
+  }
+  kept.splice(0, n);
 }
 
 /** Who, what document and which variables: subscribers with the same key receive the same result. */

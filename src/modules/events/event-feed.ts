@@ -113,6 +113,7 @@ export class EventFeed {
     void this.wakeups?.return();
     this.listeners.clear();
     this.started = null;
+    void this.repo.close().catch(() => {});
   }
 
   private async pump(): Promise<void> {

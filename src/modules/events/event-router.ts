@@ -20,9 +20,12 @@ interface Audience {
   /** its routes by event type */
   byType: Map<string, Set<Route>>;
   size: number;
+  /** events taken, not routed yet */
+  pending: FeedEvent[];
+  routing: boolean;
 }
 
-/** Events routed per pass: one policy per audience per pass. */
+/** Events routed per pass: one policy per audience and pass. */
 const PASS = 500;
 
 /**
@@ -35,8 +38,6 @@ const PASS = 500;
  */
 export class EventRouter {
   private readonly audiences = new Map<string, Audience>();
-  private queue: FeedEvent[] = [];
-  private routing = false;
 
   constructor(
     private readonly feed: EventFeed,
@@ -49,7 +50,7 @@ export class EventRouter {
   add(principal: Principal, route: Route): () => void {
     const who = audienceKey(principal);
     let audience = this.audiences.get(who);
-    if (!audience) this.audiences.set(who, (audience = { who, principal, byType: new Map(), size: 0 }));
+    if (!audience) this.audiences.set(who, (audience = { who, principal, byType: new Map(), size: 0, pending: [], routing: false }));
     for (const type of route.types) {
       let set = audience.byType.get(type);
       if (!set) audience.byType.set(type, (set = new Set()));
@@ -78,54 +79,46 @@ export class EventRouter {
     return { audiences: this.audiences.size, routes };
   }
 
-  /** Called by the feed, in order; routing runs one pass at a time, so order is kept. */
+  /** Called by the feed, in order: each audience that wants the event queues it, and routes its queue on its own. */
   private readonly take = (e: FeedEvent): void => {
-    this.queue.push(e);
-    this.kick();
+    for (const audience of this.audiences.values()) {
+      if (!audience.byType.has(e.type)) continue;
+      audience.pending.push(e);
+      if (!audience.routing) {
+        audience.routing = true;
+        void this.drain(audience);
+      }
+    }
   };
 
-  private kick(): void {
-    if (this.routing) return;
-    this.routing = true;
-    void this.drain().finally(() => {
-      this.routing = false;
-      if (this.queue.length) this.kick(); // taken between the last pass and now
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, PASS);
-      try {
-        await this.route(batch);
-      } catch (err) {
-        // never reached by design (policies that fail are skipped below); logged, not fatal
-        this.log.error({ err }, "event router: a pass failed");
+  /**
+   * Routes an audience's queue, a pass at a time (order kept). Audiences do not wait for
+   * each other: one whose agreements must be read again delays its own events only.
+   */
+  private async drain(audience: Audience): Promise<void> {
+    try {
+      while (audience.pending.length) {
+        const batch = audience.pending.splice(0, PASS);
+        const policy = await this.policyOf(audience.principal).catch((err: unknown) => {
+          // its agreements cannot be read now: it hears nothing of this pass (deny by default)
+          this.log.warn({ err: err instanceof Error ? err.message : String(err), party: audience.principal.partyId }, "event router: no policy for a party; its events of this pass are withheld");
+          return null;
+        });
+        if (policy) this.route(audience, policy, batch);
       }
+    } catch (err) {
+      this.log.error({ err }, "event router: a pass failed"); // not reached by design; never fatal
+    } finally {
+      audience.routing = false;
     }
   }
 
-  /** One pass: a policy per audience that wants any of these events, then a decision per (event, audience). */
-  private async route(batch: FeedEvent[]): Promise<void> {
-    const types = new Set(batch.map((e) => e.type));
-    const wanting = [...this.audiences.values()].filter((a) => [...types].some((t) => a.byType.has(t)));
-    const policies = await Promise.all(
-      wanting.map((a) =>
-        this.policyOf(a.principal).catch((err: unknown) => {
-          // its agreements cannot be read now: it hears nothing of this pass (deny by default)
-          this.log.warn({ err: err instanceof Error ? err.message : String(err), party: a.principal.partyId }, "event router: no policy for a party; its events of this pass are withheld");
-          return null;
-        }),
-      ),
-    );
+  /** A decision per event for this audience (memoized on the event), then a push to each route that wants it. */
+  private route(audience: Audience, policy: Policy, batch: FeedEvent[]): void {
     for (const e of batch) {
-      for (let i = 0; i < wanting.length; i++) {
-        const audience = wanting[i];
-        const routes = audience.byType.get(e.type);
-        const policy = policies[i];
-        if (!routes?.size || !policy || !decided(e, audience.who, () => this.decide(policy, e))) continue;
-        for (const route of [...routes]) if (!route.declarationId || route.declarationId === e.declarationId) route.push(e);
-      }
+      const routes = audience.byType.get(e.type);
+      if (!routes?.size || !decided(e, audience.who, () => this.decide(policy, e))) continue;
+      for (const route of [...routes]) if (!route.declarationId || route.declarationId === e.declarationId) route.push(e);
     }
   }
 }

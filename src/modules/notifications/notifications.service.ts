@@ -20,10 +20,11 @@ export const SUBSCRIBED_TYPES = { holdPlaced: ["HOLD_PLACED"], declarationStatus
  * error, never a silent gap.
  *
  * Authorized when subscribing (the caller must see the declaration it names) and for every
- * event: whether a party may see an event is decided once per event and (party, role), from
+ * event: live events are routed once per event and (party, role) by the EventRouter, from
  * the same policy engine as queries with the party's agreements in force now, whatever the
- * number of its sockets; a suspended, revoked or expired agreement stops the events it
- * allowed. A hold is seen by who may read its STATUS (its holder is the customs that
+ * number of its sockets (stored ones, when resuming, by the same decision here); a
+ * suspended, revoked or expired agreement stops the events it allowed. Each event's
+ * selection is then executed once per (party, role, document) (src/server/ws-multiplex.ts). A hold is seen by who may read its STATUS (its holder is the customs that
  * placed it); a status change by who may read the declaration's STATUS.
  *
  * Each subscription buffers at most HUB_SUBSCRIPTION_BUFFER events it has not handled yet;
@@ -33,6 +34,11 @@ export class NotificationService {
   private router: EventRouter | null = null;
 
   constructor(private readonly feed: EventFeed) {}
+
+  /** Live subscriptions on this instance (routed by the feed), for the bench and tests. */
+  get live(): number {
+    return this.router?.counts.routes ?? 0;
+  }
 
   async subscribe(ctx: HubContext, types: readonly string[], declarationId: string | undefined, after: string | undefined): Promise<AsyncIterable<FeedEvent>> {
     const principal = requirePrincipal(ctx);
