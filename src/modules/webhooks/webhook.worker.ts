@@ -44,8 +44,10 @@ const MAX_RESPONSE_BYTES = 4096;
 export class WebhookWorker {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly fanning = this.repeating(async () => {
+    if (await this.fanOut()) this.delivering.kick();
+  });
+  private readonly delivering = this.repeating(() => this.deliverDue());
   private started = false;
   /** set by stop(): rounds end early */
   private halted = false;
@@ -83,19 +85,18 @@ export class WebhookWorker {
     if (this.timer) clearInterval(this.timer);
     this.unlisten?.();
     for (const c of this.inFlight.values()) c.abort();
-    await this.running;
+    await Promise.all([this.fanning.running(), this.delivering.running()]);
   }
 
-  /** Runs a round now (or right after the one running). */
+  /**
+   * Runs the fan-out and the delivery now (or each right after its round running). They
+   * run apart, so new events become deliveries while earlier ones are being sent; a
+   * fan-out that added deliveries starts a delivery round.
+   */
   kick(): void {
     if (!this.started) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = null;
-    });
+    this.fanning.kick();
+    this.delivering.kick();
   }
 
   /** One round for tests and scripts: fan out, then deliver what is due. */
@@ -106,27 +107,43 @@ export class WebhookWorker {
     if (failed) throw failed;
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.runOnce();
-        if (this.failing) this.hub.log.info("webhooks: the database answers again; delivering");
-        this.failing = false;
-      } catch (err) {
-        if (!this.failing) this.hub.log.warn({ err: err instanceof Error ? err.message : String(err) }, "webhooks: a round failed (is the database reachable?); retrying every poll");
-        this.failing = true;
-        return;
-      }
-    } while (this.again && this.started);
+  /** A step that runs again while kicked meanwhile; a failure is logged once and retried at the next poll. */
+  private repeating(step: () => Promise<void>): { kick(): void; running(): Promise<void> | null } {
+    let running: Promise<void> | null = null;
+    let again = false;
+    const loop = async () => {
+      do {
+        again = false;
+        try {
+          await step();
+          if (this.failing) this.hub.log.info("webhooks: the database answers again; delivering");
+          this.failing = false;
+        } catch (err) {
+          if (!this.failing) this.hub.log.warn({ err: err instanceof Error ? err.message : String(err) }, "webhooks: a round failed (is the database reachable?); retrying every poll");
+          this.failing = true;
+          return;
+        }
+      } while (again && this.started);
+    };
+    return {
+      kick: () => {
+        if (running) {
+          again = true;
+          return;
+        }
+        running = loop().finally(() => (running = null));
+      },
+      running: () => running,
+    };
   }
 
-  /** Turns new outbox events into deliveries, for every endpoint behind. */
-  async fanOut(): Promise<void> {
+  /** Turns new outbox events into deliveries, for every endpoint behind; true when it added any. */
+  async fanOut(): Promise<boolean> {
+    let added = false;
     for (let round = 0; round < 20 && !this.halted; round++) {
       const latest = await this.repo.latestSeq();
       const endpoints = await this.repo.endpointsBehind(latest, ENDPOINTS_PER_ROUND);
-      if (!endpoints.length) return;
+      if (!endpoints.length) return added;
       const from = endpoints.reduce((m, e) => (e.cursorSeq < m ? e.cursorSeq : m), latest);
       const events = await this.hub.feed.page(from, latest);
       // a full page may stop short of `latest`: the endpoints move to its last event
@@ -150,9 +167,10 @@ export class WebhookWorker {
         }
       }
       // every endpoint of the round in one transaction (two statements), not one per endpoint
-      await this.repo.advanceAll(moves, upTo, deliveries);
-      if (upTo >= latest && endpoints.length < ENDPOINTS_PER_ROUND) return;
+      if ((await this.repo.advanceAll(moves, upTo, deliveries)).size && deliveries.length) added = true;
+      if (upTo >= latest && endpoints.length < ENDPOINTS_PER_ROUND) return added;
     }
+    return added;
   }
 
   /** Is `e` one for this endpoint: its types, its filters, and may its party hear it? */
