@@ -5,10 +5,13 @@ import type { Principal } from "../../authz/principal";
 import { createContext } from "../../context/context";
 import type { Hub } from "../../hub";
 import { createErrorFormatter } from "../../server/errors";
+import type { PrismaClient } from "../../generated/prisma/client";
+import { sideClient } from "../../infra/prisma";
 import type { FeedEvent } from "../events/event-feed";
+import { audienceKey } from "../events/event-router";
 import { mayHear } from "../notifications/notifications.service";
 import { EVENT_TYPES, renderEvent, webhookTypeOf } from "./webhook.documents";
-import type { DeliveryRow, EndpointRow, NewDelivery, WebhookRepository } from "./webhook.repository";
+import { WebhookRepository, type DeliveryRow, type EndpointRow, type NewDelivery } from "./webhook.repository";
 import { postPinned, type SendOutcome } from "./webhook.sender";
 import { ATTEMPT_HEADER, DELIVERY_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./webhook.signing";
 import { SsrfRefusal } from "./webhook.ssrf";
@@ -55,7 +58,9 @@ export class WebhookWorker {
   private readonly inFlight = new Map<string, AbortController>();
   /** endpoints with a failed attempt here: their next success makes their waiting deliveries due at once */
   private readonly recovering = new Set<string>();
-  private readonly repo: WebhookRepository;
+  private repo: WebhookRepository;
+  /** the worker's own connections while started (not queued behind the writers for one) */
+  private side: PrismaClient | null = null;
   private readonly formatError;
 
   constructor(
@@ -71,6 +76,8 @@ export class WebhookWorker {
     if (this.started) return;
     this.started = true;
     this.halted = false;
+    this.side = sideClient(this.hub.prisma, 4);
+    this.repo = this.side ? new WebhookRepository(this.side) : this.service.repo;
     this.unlisten = this.hub.feed.listen(() => this.kick());
     this.hub.feed.start().catch((err: unknown) => this.hub.log.warn({ err }, "webhooks: the event feed did not start; polling instead"));
     this.timer = setInterval(() => this.kick(), this.hub.config.HUB_WEBHOOK_POLL_MS);
@@ -86,6 +93,10 @@ export class WebhookWorker {
     this.unlisten?.();
     for (const c of this.inFlight.values()) c.abort();
     await Promise.all([this.fanning.running(), this.delivering.running()]);
+    const side = this.side;
+    this.side = null;
+    this.repo = this.service.repo;
+    await side?.$disconnect().catch(() => {});
   }
 
   /**
@@ -150,6 +161,8 @@ export class WebhookWorker {
       const upTo = events.length >= 500 ? events[events.length - 1].seq : latest;
       const principals = await this.principals(endpoints);
       const policies = new Map<string, Promise<Policy>>(); // per (party, role), agreements in force now
+      for (const p of principals.values()) if (typeof p !== "string" && !policies.has(audienceKey(p))) policies.set(audienceKey(p), this.policyOf(p));
+      await Promise.all(policies.values()); // read together, not one party after the other
       const moves: { id: string; from: bigint }[] = [];
       const deliveries: NewDelivery[] = [];
       const at = new Date();
@@ -179,9 +192,9 @@ export class WebhookWorker {
     if (endpoint.filterDeclarationId && e.declarationId !== endpoint.filterDeclarationId) return false;
     const d = e.declaration;
     if (!d) return false;
-    const who = `${principal.partyId}|${principal.role}`;
+    const who = audienceKey(principal);
     let policy = policies.get(who);
-    if (!policy) policies.set(who, (policy = createContext(this.hub, principal).authz.policy()));
+    if (!policy) policies.set(who, (policy = this.policyOf(principal)));
     const p = await policy;
     let heard = e.decisions.get(who);
     if (heard === undefined) {
@@ -194,6 +207,10 @@ export class WebhookWorker {
       return (p.decide(d.filerId, d).mask & CATEGORY_BIT.TRANSPORT) !== 0 && endpoint.filterDestinations.includes(d.destinationCountry);
     }
     return true;
+  }
+
+  private policyOf(principal: Principal): Promise<Policy> {
+    return createContext(this.hub, principal).authz.policy();
   }
 
   /** Each endpoint's principal (its key's party and role), or why there is none any more. */
