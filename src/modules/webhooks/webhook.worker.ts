@@ -5,13 +5,11 @@ import type { Principal } from "../../authz/principal";
 import { createContext } from "../../context/context";
 import type { Hub } from "../../hub";
 import { createErrorFormatter } from "../../server/errors";
-import type { PrismaClient } from "../../generated/prisma/client";
-import { sideClient } from "../../infra/prisma";
 import type { FeedEvent } from "../events/event-feed";
 import { audienceKey } from "../events/event-router";
 import { mayHear } from "../notifications/notifications.service";
 import { EVENT_TYPES, renderEvent, webhookTypeOf } from "./webhook.documents";
-import { WebhookRepository, type DeliveryRow, type EndpointRow, type NewDelivery } from "./webhook.repository";
+import type { DeliveryRow, EndpointRow, NewDelivery, WebhookRepository } from "./webhook.repository";
 import { postPinned, type SendOutcome } from "./webhook.sender";
 import { ATTEMPT_HEADER, DELIVERY_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from "./webhook.signing";
 import { SsrfRefusal } from "./webhook.ssrf";
@@ -58,9 +56,7 @@ export class WebhookWorker {
   private readonly inFlight = new Map<string, AbortController>();
   /** endpoints with a failed attempt here: their next success makes their waiting deliveries due at once */
   private readonly recovering = new Set<string>();
-  private repo: WebhookRepository;
-  /** the worker's own connections while started (not queued behind the writers for one) */
-  private side: PrismaClient | null = null;
+  private readonly repo: WebhookRepository;
   private readonly formatError;
 
   constructor(
@@ -76,8 +72,6 @@ export class WebhookWorker {
     if (this.started) return;
     this.started = true;
     this.halted = false;
-    this.side = sideClient(this.hub.prisma, 4);
-    this.repo = this.side ? new WebhookRepository(this.side) : this.service.repo;
     this.unlisten = this.hub.feed.listen(() => this.kick());
     this.hub.feed.start().catch((err: unknown) => this.hub.log.warn({ err }, "webhooks: the event feed did not start; polling instead"));
     this.timer = setInterval(() => this.kick(), this.hub.config.HUB_WEBHOOK_POLL_MS);
@@ -93,10 +87,6 @@ export class WebhookWorker {
     this.unlisten?.();
     for (const c of this.inFlight.values()) c.abort();
     await Promise.all([this.fanning.running(), this.delivering.running()]);
-    const side = this.side;
-    this.side = null;
-    this.repo = this.service.repo;
-    await side?.$disconnect().catch(() => {});
   }
 
   /**
