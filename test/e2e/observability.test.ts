@@ -2,6 +2,7 @@
 import pino from "pino";
 import { makeParty, startTestHub, type TestHub, type TestParty } from "../testkit/hub";
 import { subscribe, wsClient } from "../testkit/ws";
+import { createContext } from "../../src/context/context";
 
 const TOKEN = "metrics-token-0123456789";
 
@@ -63,7 +64,18 @@ describe("metrics and request log on", () => {
       expect(sample(m.text, "hub_ws_connections")).toBe(1);
       expect(sample(m.text, "hub_ws_subscriptions")).toBe(1);
       expect(sample(m.text, "hub_event_lag")).toBe(0);
-      expect(sample(m.text, "hub_event_outbox_head")).toBeGreaterThanOrEqual(0);
+      // an event committed to the outbox: the head moves, and this instance's feed follows
+      const head = sample(m.text, "hub_event_outbox_head")!;
+      await t.hub.services.writes.run(
+        createContext(t.hub, carrier.principal),
+        { operation: "metricsTestEvent", request: {}, keep: () => ({}), replay: async () => null },
+        (journal) => (journal.emit("METRICS_TEST", null, {}), journal.transaction(async () => null)),
+      );
+      let after = await scrape(t, TOKEN);
+      for (let i = 0; i < 100 && sample(after.text, "hub_event_delivered") !== head + 1; i++) after = await scrape(t, TOKEN);
+      expect(sample(after.text, "hub_event_outbox_head")).toBe(head + 1);
+      expect(sample(after.text, "hub_event_delivered")).toBe(head + 1);
+      expect(sample(after.text, "hub_event_lag")).toBe(0);
       expect(sample(m.text, 'hub_db_pool_connections{state="idle"}')).toBeGreaterThanOrEqual(0);
       expect(sample(m.text, "hub_db_pool_waiting")).toBe(0);
       expect(sample(m.text, "hub_access_log_queue")).toBeGreaterThanOrEqual(0);

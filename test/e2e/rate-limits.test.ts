@@ -1,5 +1,7 @@
 /** Per-party limits and quotas set by the operator, and the headers clients pace themselves by. */
 import { ADMIN_TOKEN, makeParty, startTestHub, type TestHub } from "../testkit/hub";
+import { RateLimit } from "../../src/server/limits";
+import { loadConfig } from "../../src/config";
 
 const SET = `mutation Set($input: SetRateLimitInput!, $key: String) {
   setRateLimit(input: $input, idempotencyKey: $key) { id partyId partyKind perMinute perDay validFrom setById reason }
@@ -132,5 +134,33 @@ describe("rate limits per party", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await post(t, null, "{ me { role } }")).status);
     expect(statuses.slice(-1)).toEqual([429]);
+  });
+});
+
+describe("rate limits shared through Redis", () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const party = { partyId: "7d4c1a52-0000-4000-8000-000000000001", partyKind: "BROKER" as const, country: "FR", role: "AGENT" as const, apiKeyId: null };
+
+  it("counts a party's requests on every instance together, against its policy", async () => {
+    const config = loadConfig({ NODE_ENV: "test", REDIS_URL: redisUrl, HUB_REDIS_PREFIX: `rltest${Date.now()}` });
+    const quotas = async () => [{ name: "minute" as const, limit: 5, windowSeconds: 60 }];
+    const a = new RateLimit(config, undefined, quotas);
+    const b = new RateLimit(config, undefined, quotas);
+    try {
+      // wait until both count in Redis (before that, each counts in memory)
+      const deadline = Date.now() + 5000;
+      while ((a as any).redis.status !== "ready" || (b as any).redis.status !== "ready") {
+        if (Date.now() > deadline) throw new Error("Redis did not answer at " + redisUrl);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const states = [];
+      for (let i = 0; i < 5; i++) states.push(await (i % 2 ? b : a).check(party));
+      expect(states.map((s) => s[0].remaining)).toEqual([4, 3, 2, 1, 0]);
+      await expect(b.check(party)).rejects.toMatchObject({ extensions: { code: "RATE_LIMITED" } });
+      await expect(a.check(party)).rejects.toMatchObject({ extensions: { code: "RATE_LIMITED" } });
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
