@@ -1,16 +1,18 @@
 import "reflect-metadata";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import type { Config } from "./config";
 import { createHub, type Hub } from "./hub";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./infra/embedded-postgres";
-import { applyPendingMigrations } from "./infra/migrations";
-import { createPrismaClient } from "./infra/prisma";
+import type { EmbeddedPostgres } from "./infra/embedded-postgres";
+import { createPrismaClient, type PrismaClient } from "./infra/prisma";
+import type { DatabaseLimits } from "./infra/bounded-pool";
+import { migrate, openStorage } from "./infra/storage";
 import { createHubPubSub } from "./infra/pubsub";
 import { createLogger, type Logger } from "./infra/logger";
 import { buildHubSchema } from "./schema/build";
-import { startServer, type RunningServer } from "./server/server";
-import { seedDemoWorld, type DemoKeys } from "./seed/demo-world";
+import { listen, startServer, type RunningServer } from "./server/server";
+import { firstStartSetup, type FirstStartKey } from "./seed/setup";
 import { WebhookWorker } from "./modules/webhooks/webhook.worker";
 import { flushTracing } from "./infra/tracing";
 
@@ -18,8 +20,14 @@ export interface RunningHub {
   hub: Hub;
   server: RunningServer;
   databaseUrl: string;
-  demoKeys: DemoKeys | null;
+  /** keys issued by this start's first-start setup (operator, demo), else null */
+  firstStartKeys: FirstStartKey[] | null;
   stop(): Promise<void>;
+}
+
+export interface StartHubOptions {
+  /** Shows the first start's keys (main prints them); they are stored hashed, so this is their only showing. */
+  showKeys?: (keys: FirstStartKey[], resumed: boolean) => void;
 }
 
 function migrationNames(): string[] {
@@ -32,22 +40,51 @@ function migrationNames(): string[] {
     .map((e) => e.name);
 }
 
-/**
- * Starts a hub: storage (PostgreSQL at DATABASE_URL, else embedded), migrations, demo
- * seed on an empty store, schema, HTTP + WebSocket. stop() drains in that order backwards.
- */
-export async function startHub(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningHub> {
-  let embedded: EmbeddedPostgres | null = null;
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.HUB_DATA_DIR);
-    databaseUrl = embedded.url;
-    log.info({ dataDir: path.resolve(config.HUB_DATA_DIR) }, "using embedded PostgreSQL (PGlite)");
-  }
-  const applied = await applyPendingMigrations(databaseUrl);
-  if (applied.length) log.info({ applied }, "migrations applied");
+/** The port must be free before anything is written: a start that cannot listen changes nothing. */
+async function assertPortFree(port: number, host: string | undefined): Promise<void> {
+  if (port === 0) return;
+  const probe = net.createServer();
+  await listen(probe, port, host);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
 
-  const prisma = createPrismaClient(databaseUrl, { embedded: embedded !== null });
+/**
+ * Starts a hub: checks (port, database), storage (PostgreSQL at DATABASE_URL, else embedded),
+ * migrations, the first start's keys and demo world (resumed after a crash), schema, HTTP +
+ * WebSocket. stop() drains in that order backwards. A failure stops what was started.
+ */
+export async function startHub(config: Config, log: Logger = createLogger(config.LOG_LEVEL), opts: StartHubOptions = {}): Promise<RunningHub> {
+  await assertPortFree(config.PORT, config.HOST);
+  const { url: databaseUrl, embedded } = await openStorage(config, log);
+  let prisma: PrismaClient | undefined;
+  try {
+    await migrate(databaseUrl, log);
+    prisma = createPrismaClient(databaseUrl, { embedded: embedded !== null, poolSize: config.HUB_DB_POOL_SIZE, limits: databaseLimits(config) });
+    return await startServing(config, log, prisma, databaseUrl, embedded, opts);
+  } catch (err) {
+    await prisma?.$disconnect().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+export function databaseLimits(config: Config): DatabaseLimits {
+  return {
+    connectMs: config.HUB_DB_CONNECT_TIMEOUT_MS,
+    acquireMs: config.HUB_DB_ACQUIRE_TIMEOUT_MS,
+    statementMs: config.HUB_DB_STATEMENT_TIMEOUT_MS,
+    queueMax: config.HUB_DB_QUEUE_MAX,
+  };
+}
+
+async function startServing(
+  config: Config,
+  log: Logger,
+  prisma: PrismaClient,
+  databaseUrl: string,
+  embedded: EmbeddedPostgres | null,
+  opts: StartHubOptions,
+): Promise<RunningHub> {
   const events = createHubPubSub(config.REDIS_URL, {
     prefix: config.HUB_REDIS_PREFIX,
     subscriptionBuffer: config.HUB_SUBSCRIPTION_BUFFER,
@@ -56,6 +93,12 @@ export async function startHub(config: Config, log: Logger = createLogger(config
   });
   const hub = createHub(config, prisma, log, events);
   await hub.services.parties.ensureOperatorParty();
+  const firstStartKeys = await firstStartSetup(hub, {
+    seed: config.HUB_SEED,
+    declarations: config.HUB_SEED_DECLARATIONS,
+    log,
+    show: opts.showKeys ?? (() => undefined),
+  });
   // Retention, hourly in the background: idempotency keys, then events.
   const stopRetention = everyHour(() =>
     hub.services.writes
@@ -68,11 +111,6 @@ export async function startHub(config: Config, log: Logger = createLogger(config
       .catch((err: unknown) => log.warn({ err }, "forgetting old events failed; will retry")),
   );
 
-  let demoKeys: DemoKeys | null = null;
-  if (config.HUB_SEED === "demo" && (await prisma.party.count()) <= 1) {
-    demoKeys = await seedDemoWorld(hub, { declarations: config.HUB_SEED_DECLARATIONS, log });
-  }
-
   const expected = migrationNames();
   const ready = async () => {
     const rows = await prisma.$queryRaw<{ migration_name: string }[]>`
@@ -82,7 +120,19 @@ export async function startHub(config: Config, log: Logger = createLogger(config
   };
 
   const schema = await buildHubSchema(events, { debug: false });
-  const server = await startServer(hub, schema, config.PORT, ready);
+  let server: RunningServer;
+  try {
+    server = await startServer(hub, schema, config.PORT, ready, { host: config.HOST });
+  } catch (err) {
+    stopRetention();
+    stopEventRetention();
+    hub.feed.stop();
+    hub.dbHealth.stop();
+    await hub.accessLog.close();
+    await events.close();
+    await hub.services.analytics.close();
+    throw err;
+  }
   // Webhook deliveries, in every instance (claims are shared safely through the database).
   const webhooks = new WebhookWorker(hub, schema);
   if (config.HUB_WEBHOOK_WORKER === "on") webhooks.start();
@@ -92,7 +142,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
     hub,
     server,
     databaseUrl,
-    demoKeys,
+    firstStartKeys,
     stop: () =>
       (stopping ??= (async () => {
         await server.stop();
@@ -100,6 +150,7 @@ export async function startHub(config: Config, log: Logger = createLogger(config
         stopRetention();
         stopEventRetention();
         hub.feed.stop();
+        hub.dbHealth.stop();
         await hub.accessLog.close();
         await events.close();
         await hub.services.analytics.close();

@@ -21,12 +21,15 @@ import { RateLimitService } from "./modules/ratelimits";
 import { createRiskAssessor } from "./modules/risk";
 import { DeclarationChildrenRepository } from "./modules/declarations/declarations.children.repository";
 import type { LoaderSources } from "./context/loaders";
+import { DatabaseHealth } from "./infra/db-health";
 
 /** The long-lived parts of a running hub, shared by every request. */
 export interface Hub {
   config: Config;
   prisma: PrismaClient;
   log: Logger;
+  /** logs a lost database once, and once when it is back */
+  dbHealth: DatabaseHealth;
   events: HubPubSub;
   accessLog: AccessLogWriter;
   /** this instance's reader of the outbox, for subscriptions */
@@ -62,15 +65,17 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
   const parties = new PartyService(prisma, config, writes);
   const rules = new RulesService(prisma, writes, events);
   const risk = createRiskAssessor(prisma, rules);
+  const dbHealth = new DatabaseHealth(poolOf(prisma), log);
   return {
     config,
     prisma,
     log,
+    dbHealth,
     events,
     feed,
     accessLog,
     loaderSources: { parties: (ids) => parties.repo.findParties(ids), children: new DeclarationChildrenRepository(prisma) },
-    authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId()),
+    authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId(), (err) => dbHealth.failed(err)),
     services: {
       parties,
       agreements: new AgreementService(prisma, writes, events, config.HUB_AGREEMENT_CACHE_MS),

@@ -1,20 +1,28 @@
 // first: OpenTelemetry instruments http, pg and graphql as they load (only with OTEL_EXPORTER_OTLP_ENDPOINT)
 import "./infra/tracing";
 import "reflect-metadata";
-import { loadConfig } from "./config";
+import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./infra/logger";
 import { startHub } from "./app";
+import type { FirstStartKey } from "./seed/setup";
+
+/** Printed to stdout (not the log) once: keys are stored hashed and cannot be shown again. */
+function printKeys(keys: FirstStartKey[], resumed: boolean): void {
+  const lines = [
+    "",
+    `API keys of this store's first start${resumed ? " (resumed after an interruption: keys issued before it were revoked)" : ""}.`,
+    "Shown once; send as `Authorization: Bearer <key>`. Lost? `npm run keys` (README: Getting back in).",
+    ...keys.map((k) => `  ${k.role.padEnd(8)} ${k.party.padEnd(34)} ${k.secret}`),
+    "",
+  ];
+  // console.log to a file or pipe is synchronous on Linux: printed before the setup is marked done
+  console.log(lines.join("\n"));
+}
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  const running = await startHub(config, log);
-  if (running.demoKeys) {
-    // Printed once: keys are stored hashed and cannot be shown again.
-    console.log("\nDemo API keys (send as `Authorization: Bearer <key>`):");
-    for (const k of running.demoKeys) console.log(`  ${k.role.padEnd(8)} ${k.party.padEnd(34)} ${k.secret}`);
-    console.log("");
-  }
+  const running = await startHub(config, log, { showKeys: printKeys });
   console.log(`Luxor Hub ready at ${running.server.url}`);
 
   let signalled = false;
@@ -40,7 +48,8 @@ async function main() {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
+// One clear line and a non-zero exit: 2 for configuration, 1 for anything else.
+main().catch((err: unknown) => {
+  console.error(`Luxor Hub did not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../generated/prisma/client";
 
-/** Whether keys are still good: the one question the revocation watch asks the store. */
+/** The key lookups of authentication: by secret hash, revocations, when last used. */
 export class ApiKeyStatusRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -10,5 +10,15 @@ export class ApiKeyStatusRepository {
     const valid = await this.prisma.apiKey.findMany({ where: { id: { in: [...ids] }, revokedAt: null }, select: { id: true } });
     const ok = new Set(valid.map((k) => k.id));
     return ids.filter((id) => !ok.has(id));
+  }
+
+  /** The key with its party, by the SHA-256 of its secret. */
+  findBySecretHash(secretHash: string) {
+    return this.prisma.apiKey.findUnique({ where: { secretHash }, include: { party: true } });
+  }
+
+  /** Records that the key authenticated a request (callers throttle this). */
+  async touch(id: string, at: Date): Promise<void> {
+    await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at }, select: { id: true } });
   }
 }

@@ -1,10 +1,13 @@
 import type { PrismaClient } from "../generated/prisma/client";
 import type { Principal } from "../authz/principal";
-import { UnauthenticatedError } from "../shared/errors";
+import { ServiceUnavailableError, UnauthenticatedError } from "../shared/errors";
+import { isDatabaseDown } from "../infra/db-health";
 import { hashSecret, sameSecret } from "./api-keys";
 import { ApiKeyStatusRepository } from "./api-key-status";
 
 const CACHE_TTL_MS = 5_000;
+/** lastUsedAt is written at most this often per key (it is shown to the key's party, not used for decisions). */
+const LAST_USED_PRECISION_MS = 60_000;
 
 /**
  * Turns an Authorization header value into a principal. No header: anonymous (null), so
@@ -19,9 +22,11 @@ export class Authenticator {
   private readonly keys: ApiKeyStatusRepository;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly adminToken: string | undefined,
     private readonly operatorPartyId: () => string,
+    /** told when the key lookup fails because the database is down (logged once by the hub) */
+    private readonly onDatabaseDown: (err: unknown) => void = () => undefined,
   ) {
     this.keys = new ApiKeyStatusRepository(prisma);
   }
@@ -37,7 +42,12 @@ export class Authenticator {
     const hash = hashSecret(secret);
     const hit = this.cache.get(hash);
     if (hit && hit.until > Date.now()) return hit.principal;
-    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: hash }, include: { party: true } });
+    const key = await this.keys.findBySecretHash(hash).catch((err: unknown) => {
+      if (!isDatabaseDown(err)) throw err;
+      this.onDatabaseDown(err);
+      // HTTP 503 with Retry-After (server.ts), not 500: the key may well be good
+      throw new ServiceUnavailableError("The hub cannot check API keys right now (its database is unreachable); retry shortly");
+    });
     if (!key || key.revokedAt) {
       this.cache.delete(hash);
       throw new UnauthenticatedError("The API key is unknown or revoked");
@@ -49,6 +59,10 @@ export class Authenticator {
       role: key.role,
       apiKeyId: key.id,
     };
+    const now = Date.now();
+    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      void this.keys.touch(key.id, new Date(now)).catch(() => undefined); // bookkeeping: never fails a request
+    }
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
     return principal;

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { lockDataDir } from "./data-dir-lock";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL for `pg`, PrismaPg and the migration engine. */
@@ -43,9 +44,12 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
   let location = "memory://";
+  let unlock = () => {};
   if (dataDir !== "memory") {
     location = path.resolve(dataDir);
     fs.mkdirSync(location, { recursive: true });
+    // PGlite is single-process: a second process on the same folder would lose writes.
+    unlock = lockDataDir(location);
   }
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -60,6 +64,7 @@ export async function startEmbeddedPostgres(
   const call = requester(worker);
   const { port } = await call<{ port: number }>({ type: "start" }).catch(async (err) => {
     await worker.terminate();
+    unlock();
     throw err;
   });
 
@@ -69,7 +74,7 @@ export async function startEmbeddedPostgres(
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     dump: (file) => call({ type: "dump", file: path.resolve(file) }),
     stop() {
-      stopped ??= call({ type: "stop" }).finally(() => worker.terminate().then(() => undefined));
+      stopped ??= call({ type: "stop" }).finally(() => worker.terminate().then(() => unlock()));
       return stopped;
     },
   };

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { Pool } from "pg";
 import { PrismaClient } from "../generated/prisma/client";
+import { BoundedPool, type DatabaseLimits } from "./bounded-pool";
 
 export type { PrismaClient };
 
@@ -13,6 +14,8 @@ export interface PrismaClientOptions {
   queryEvents?: boolean;
   /** A pg pool to run on instead of a new one (the bench counts statements on its clients); closed with the client. */
   pool?: Pool;
+  /** Bounded waits (connect, acquire, statement) and waiting queue; unset: pg's defaults (no limits). */
+  limits?: DatabaseLimits;
 }
 
 /** The pg pool under each client made here, for sqlRows. */
@@ -24,8 +27,8 @@ const embeddedClients = new WeakSet<PrismaClient>();
 export function createPrismaClient(url: string, opts: PrismaClientOptions): PrismaClient {
   // Embedded PGlite serves one connection at a time and makes other clients wait for it:
   // hold one, and give it back after 1 s idle (pg's default is 10 s).
-  const pool =
-    opts.pool ?? new Pool({ connectionString: url, ...(opts.embedded ? { max: 1, idleTimeoutMillis: 1_000 } : { max: opts.poolSize ?? 10 }) });
+  const size = opts.embedded ? { max: 1, idleTimeoutMillis: 1_000 } : { max: opts.poolSize ?? 10 };
+  const pool = opts.pool ?? (opts.limits ? new BoundedPool({ connectionString: url, ...size }, opts.limits, opts.embedded) : new Pool({ connectionString: url, ...size }));
   const prisma = new PrismaClient({
     adapter: new PrismaPg(pool, { disposeExternalPool: true }),
     log: opts.queryEvents ? [{ emit: "event", level: "query" }] : [],

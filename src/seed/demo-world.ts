@@ -382,6 +382,9 @@ const DEMO_KEYS: [string, Role, string][] = [
   ["carrier.SWX", "AGENT", "demo carrier agent"],
 ];
 
+/** The labels of the demo keys (a first start that did not finish revokes its unshown ones). */
+export const DEMO_KEY_LABELS: readonly string[] = DEMO_KEYS.map(([, , label]) => label);
+
 /** Issues one new key per demo role; secrets are shown once, so they are returned here. */
 export async function issueDemoKeys(hub: Hub, world: SeedWorld): Promise<DemoKeys> {
   const keys: DemoKeys = [];

@@ -1,5 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { ApolloServerPlugin } from "@apollo/server";
 import type { Logger } from "../infra/logger";
+import { isDatabaseDown } from "../infra/db-health";
 
 const CONTRACT_CODES = new Set([
   "UNAUTHENTICATED",
@@ -27,20 +29,11 @@ function httpStatusOf(err: unknown): number | undefined {
   return typeof status?.status === "number" ? status.status : undefined;
 }
 
-function isDatabaseDown(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string } | undefined;
-  if (!e) return false;
-  return (
-    ["ECONNREFUSED", "ECONNRESET", "57P01", "57P03", "08006", "08001", "P1001", "P1017", "P2024"].includes(String(e.code)) ||
-    /Can't reach database|Connection terminated|connect ECONNREFUSED|Timed out fetching a new connection/i.test(String(e.message))
-  );
-}
-
 /**
  * Every error leaves with a contract code. Outside development, anything unexpected is
  * reported as a plain internal error: no stack, SQL or driver message reaches a client.
  */
-export function createErrorFormatter(log: Logger, development: boolean) {
+export function createErrorFormatter(log: Logger, development: boolean, onDatabaseDown: (err: unknown) => void = () => undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? "");
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
@@ -62,7 +55,8 @@ export function createErrorFormatter(log: Logger, development: boolean) {
     if (status !== undefined && status >= 400 && status < 500) {
       return { message: formatted.message, extensions: { code: "BAD_USER_INPUT" } };
     }
-    if (isDatabaseDown(original) || isDatabaseDown((original as { cause?: unknown })?.cause)) {
+    if (isDatabaseDown(original)) {
+      onDatabaseDown(original);
       return {
         message: "The hub cannot reach its database right now; retry shortly",
         path: formatted.path,
@@ -72,5 +66,31 @@ export function createErrorFormatter(log: Logger, development: boolean) {
     log.error({ err: original, path: formatted.path }, "unexpected error");
     if (development) return formatted;
     return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}
+
+/** The HTTP side of SERVICE_UNAVAILABLE: status 503 and when to retry. */
+export function unavailableHttp(retryAfterSeconds: number): { status: number; headers: Map<string, string> } {
+  return { status: 503, headers: new Map([["retry-after", String(retryAfterSeconds)]]) };
+}
+
+/**
+ * A response with any SERVICE_UNAVAILABLE error (the database could not answer a resolver,
+ * or the connection dropped mid-query) is HTTP 503 with Retry-After, not 200: clients and
+ * load balancers then back off and retry rather than take a partial answer as final.
+ */
+export function serviceUnavailablePlugin<C extends object>(retryAfterSeconds: number): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const body = response.body;
+          const errors = body.kind === "single" ? body.singleResult.errors : body.initialResult.errors;
+          if (!errors?.some((e) => e.extensions?.code === "SERVICE_UNAVAILABLE")) return;
+          response.http.status = 503;
+          response.http.headers.set("retry-after", String(retryAfterSeconds));
+        },
+      };
+    },
   };
 }

@@ -12,7 +12,8 @@ import type { Principal } from "../authz/principal";
 import { createContext, type HubContext } from "../context/context";
 import { HubError, UnauthenticatedError } from "../shared/errors";
 import { KeyedConnections, REVOKED_CLOSE_CODE } from "../authn/authenticate";
-import { createErrorFormatter } from "./errors";
+import { createErrorFormatter, serviceUnavailablePlugin, unavailableHttp } from "./errors";
+import { isDatabaseDown } from "../infra/db-health";
 import { createArmor, errorHeaders, RateLimit } from "./limits";
 import { observeServer } from "./request-log";
 import { metricsHandler } from "../infra/metrics";
@@ -33,20 +34,76 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How long /readyz may take before it answers 503 (a partition must not hold it). */
+const READY_TIMEOUT_MS = 3_000;
+
 /** Errors raised before execution (authentication, rate limit) carry their HTTP status. */
-function withHttpStatus(err: unknown): unknown {
+function withHttpStatus(err: unknown, retryAfterSeconds: number, onDatabaseDown: (err: unknown) => void): unknown {
+  if (!(err instanceof HubError) && isDatabaseDown(err)) {
+    // e.g. the party's rate-limit quotas could not be read: retry later, not an internal error
+    onDatabaseDown(err);
+    return new GraphQLError("The hub cannot reach its database right now; retry shortly", {
+      extensions: { code: "SERVICE_UNAVAILABLE", http: unavailableHttp(retryAfterSeconds) },
+    });
+  }
   if (err instanceof HubError) {
-    const status = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503 }[String(err.extensions.code)];
+    const code = String(err.extensions.code);
+    if (code === "SERVICE_UNAVAILABLE") return new GraphQLError(err.message, { extensions: { ...err.extensions, http: unavailableHttp(retryAfterSeconds) } });
+    const status = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 }[code];
     const headers = errorHeaders(err); // 429: Retry-After and RateLimit
     if (status) return new GraphQLError(err.message, { extensions: { ...err.extensions, http: headers ? { status, headers } : { status } } });
   }
   return err;
 }
 
+/** Whether the hub is ready, within READY_TIMEOUT_MS; the database's state goes to its health log. */
+async function readyWithin(hub: Hub, ready: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS)));
+  try {
+    const ok = await Promise.race([ready(), late]);
+    if (ok) hub.dbHealth.ok();
+    return ok;
+  } catch (err) {
+    hub.dbHealth.failed(err);
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Access-log records of an operation go to the batch writer once it has finished. */
 function flushAccess(ctx: HubContext): void {
   if (!ctx.principal) return;
   ctx.hub.accessLog.enqueue(ctx.authz.recorder.drain(ctx.principal, ctx.operationName));
+}
+
+/** Listens, or rejects with a message naming PORT/HOST (EADDRINUSE, EACCES, a wrong HOST). */
+export function listen(server: http.Server | import("node:net").Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, port, host));
+    server.once("error", onError);
+    const done = () => {
+      server.removeListener("error", onError);
+      resolve();
+    };
+    if (host) server.listen(port, host, done);
+    else server.listen(port, done);
+  });
+}
+
+export function listenError(err: NodeJS.ErrnoException, port: number, host: string | undefined): Error {
+  const where = `port ${port} on ${host ?? "every interface"}`;
+  const fix = "set PORT to a free port (or HOST to another interface)";
+  const message =
+    err.code === "EADDRINUSE"
+      ? `PORT=${port}: ${where} is already in use by another program: stop it, or ${fix}`
+      : err.code === "EACCES"
+        ? `PORT=${port}: not allowed to listen on ${where} (ports below 1024 need privileges): ${fix}`
+        : err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND"
+          ? `HOST=${host}: no such interface on this machine: set HOST to one of its addresses (e.g. 127.0.0.1 or 0.0.0.0)`
+          : `cannot listen on ${where}: ${err.message}`;
+  return Object.assign(new Error(message), { code: err.code });
 }
 
 export async function startServer(
@@ -71,7 +128,7 @@ export async function startServer(
   const web = webSettings(config);
   const validationRules = [...(protection.validationRules as never[]), ...(web.introspection ? [] : [noIntrospection])];
   const rateLimit = new RateLimit(config, log, (p) => hub.services.rateLimits.quotasFor(p));
-  const formatError = createErrorFormatter(log, config.isDevelopment);
+  const formatError = createErrorFormatter(log, config.isDevelopment, (err) => hub.dbHealth.failed(err));
 
   // graphql-ws sends GraphQLErrors as they are: give them the same codes as over HTTP.
   const reformat = (e: GraphQLError) => {
@@ -90,6 +147,8 @@ export async function startServer(
   const observe = observeServer(hub, wsLimits);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
+  // ws re-emits the HTTP server's errors (EADDRINUSE): listen() below reports them
+  wsServer.on("error", () => undefined);
   const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext; limits?: WsConnection }>(
     {
       schema,
@@ -210,6 +269,7 @@ export async function startServer(
       accessLogPlugin,
       rateLimit.plugin(),
       observe.requests.plugin(),
+      serviceUnavailablePlugin<HubContext>(config.HUB_RETRY_AFTER_SECONDS),
       // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       // browsers get the hub's own IDE (src/server/web.ts), not Apollo's CDN-hosted pages
@@ -224,7 +284,8 @@ export async function startServer(
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (_req, res) => {
-    const ok = await ready().catch(() => false);
+    const ok = await readyWithin(hub, ready);
+    if (!ok) res.setHeader("retry-after", String(config.HUB_RETRY_AFTER_SECONDS));
     // Redis is reported, not required: without it this instance still serves (see README).
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not ready", redis: hub.events.redisState() });
   });
@@ -247,14 +308,21 @@ export async function startServer(
         return ctx;
       } catch (err) {
         observe.requests.refused(err, principal, operationName, startedAt);
-        throw withHttpStatus(err);
+        throw withHttpStatus(err, config.HUB_RETRY_AFTER_SECONDS, (e) => hub.dbHealth.failed(e));
       }
     },
   });
 
   mountWeb(app, web, log, (req, res) => graphql!(req, res));
 
-  await new Promise<void>((resolve) => (opts.host ? httpServer.listen(port, opts.host, resolve) : httpServer.listen(port, resolve)));
+  try {
+    await listen(httpServer, port, opts.host);
+  } catch (err) {
+    connections.stop();
+    await apollo.stop().catch(() => undefined);
+    await rateLimit.close().catch(() => undefined);
+    throw err;
+  }
   const address = httpServer.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   log.info({ port: boundPort }, "Luxor Hub listening");

@@ -48,6 +48,8 @@ export class ApiKey {
   createdAt!: Date;
   @Field(() => GraphQLDateTime, { nullable: true })
   revokedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: "When it last authenticated a request (to the minute); null: never used" })
+  lastUsedAt!: Date | null;
 }
 
 @ObjectType({ description: "A newly created key with its secret, shown this one time only." })
