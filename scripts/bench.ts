@@ -22,6 +22,9 @@
 //      an independent model), SQL statements per event, memory per connection; then a
 //      subscriber that stops reading while holds are placed as fast as the machine goes.
 //      --subscribers N,N (default 1000,10000), --hold-rate (50), --hold-seconds (60; --quick 15).
+//   7. analytics (scripts/bench/analytics.ts): typical analyst filters (page of 50) p50/p99 and
+//      declarationStats by HS chapter x destination x month vs the hand-written SQL, as the
+//      destination customs and as a carrier with mixed rights, on the N-declaration database.
 //
 // Environment (flags win): BENCH_DECLARATIONS, BENCH_DURATION (s per load run, default 10),
 // BENCH_CONNECTIONS (50), BENCH_FILING_BATCHES (10), BENCH_RUNS (15), BENCH_SEED_CONCURRENCY (4),
@@ -53,6 +56,8 @@ import { RAW_SQL, startRawServer } from "./bench/raw-server";
 import { benchEvents, eventsDefaults, type EventsOptions } from "./bench/events";
 import { benchWebhooks, webhooksDefaults } from "./bench/webhooks";
 import { benchObservability } from "./bench/observability";
+import { benchAnalytics } from "./bench/analytics";
+import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
 import {
   ScratchDatabases,
   countingPool,
@@ -70,7 +75,7 @@ import {
 
 // ---- options -------------------------------------------------------------------------
 
-const SECTIONS = ["filing", "clearance", "observability", "authz", "startup", "events", "webhooks"] as const;
+const SECTIONS = ["filing", "clearance", "observability", "authz", "startup", "events", "webhooks", "analytics"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -981,6 +986,28 @@ async function benchStartup(): Promise<void> {
 
 // ---- main ----------------------------------------------------------------------------
 
+// ---- 7. analytics (scripts/bench/analytics.ts) ------------------------------------------
+
+async function runAnalyticsBench(o: Options, cw: ClearanceWorld): Promise<void> {
+  const bh = await startBenchHub(cw.url, { http: false });
+  try {
+    // amounts are compared and summed in EUR at the shipped (illustrative) exchange rates
+    await loadShippedRuleSets(bh.hub.services.rules);
+    await benchAnalytics({
+      url: cw.url,
+      hub: bh.hub,
+      schema: bh.schema,
+      customs: (await issueKey(bh.hub, cw.world, "customs.DE", "ANALYST")).principal,
+      mixed: (await issueKey(bh.hub, cw.world, "carrier.SWX", "AGENT")).principal,
+      ids: Object.fromEntries(Object.entries(cw.world.parties).map(([k, p]) => [k, p.id])),
+      runs: o.runs,
+      verdict: (v) => verdicts.push(v),
+    });
+  } finally {
+    await bh.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2), process.env);
   // Express and friends read NODE_ENV when they are set up: the hub runs in production mode.
@@ -1012,11 +1039,12 @@ async function main(): Promise<void> {
   try {
     await ensurePostgres(o.adminUrl);
     if (o.only.has("filing")) await benchFiling(o, dbs);
-    if (o.only.has("clearance") || o.only.has("observability") || o.only.has("authz")) {
+    if (o.only.has("clearance") || o.only.has("observability") || o.only.has("authz") || o.only.has("analytics")) {
       const cw = await seedClearanceDatabase(o, dbs);
       if (o.only.has("clearance")) await benchClearance(o, cw);
       if (o.only.has("observability")) await benchObservabilityCost(o, cw);
       if (o.only.has("authz")) await benchAuthz(o, cw);
+      if (o.only.has("analytics")) await runAnalyticsBench(o, cw);
       await dbs.drop(cw.url);
     }
     if (o.only.has("startup")) await benchStartup();

@@ -4,6 +4,7 @@
  * relations, inference records in the holders' access logs, and the cost limit.
  */
 import type { Declaration } from "../../src/generated/prisma/client";
+import { prefixUpperBound } from "../../src/modules/analytics/filter.compiler";
 import { declarationInput, makeAgreement, makeParty, startTestHub, type TestHub, type TestParty } from "../testkit/hub";
 
 const PAGE = `query Page($where: DeclarationWhere, $sortBy: [DeclarationOrder!], $first: Int!, $after: String) {
@@ -107,6 +108,12 @@ describe("the filter language", () => {
     expect(await ids(customs, { goodsItems: { some: { hsCode: { startsWith: "61" }, value: { gt: "100" } } } })).toEqual(sorted(shirts));
     expect(await ids(customs, { goodsItems: { some: { hsCode: { startsWith: "61" }, value: { gt: "100", currency: "CNY" } } } })).toEqual(sorted(cny));
     expect(await ids(customs, { goodsItems: { some: { description: { search: "organic shirt" } } } })).toEqual(sorted(shirts));
+    // prefixes with and without an index range (a last 9 or Z has no simple upper bound)
+    expect(await ids(customs, { goodsItems: { some: { hsCode: { startsWith: "6109" } } } })).toEqual(sorted(shirts, cny));
+    expect(await ids(customs, { goodsItems: { some: { hsCode: { startsWith: "6205" } } } })).toEqual(sorted(shirts));
+    expect(prefixUpperBound("RR12")).toBe("RR13");
+    expect(prefixUpperBound("61")).toBe("62");
+    expect([prefixUpperBound("6109"), prefixUpperBound("AZ"), prefixUpperBound("rr"), prefixUpperBound("R_")]).toEqual([null, null, null, null]);
     expect(await ids(customs, { goodsItems: { some: { quantity: { gte: 1 }, originCountry: { in: ["CN"] } } } })).toEqual(sorted(shirts, phones, cny, released));
     expect(await ids(customs, { goodsItems: { none: { hsCode: { startsWith: "61" } } } })).toEqual(sorted(phones, released));
     expect(await ids(customs, { holds: { some: { kind: { eq: "INSPECTION" }, status: { eq: "OPEN" } } } })).toEqual(sorted(phones));

@@ -8,7 +8,8 @@ import { HubError } from "../../shared/errors";
 import { Problems } from "../../shared/validation";
 import { AnalyticsDb } from "./analytics.db";
 import { FilterCompiler } from "./filter.compiler";
-import { MoneySql } from "./money.sql";
+import { MoneySql, resolveIntervals } from "./money.sql";
+import { RatesRepository } from "./rates.repository";
 import { ALL_MEASURES, keyCategories, StatsRepository, type Measure, type StatsResult, type StatsRow } from "./stats.repository";
 import { StatsGroupKey, type DeclarationStats, type DeclarationStatsArgs } from "./stats.types";
 import type { DeclarationWhere } from "./analytics.inputs";
@@ -23,11 +24,13 @@ const EXCLUSIVE: StatsGroupKey[][] = [
   [StatsGroupKey.DAY, StatsGroupKey.WEEK, StatsGroupKey.MONTH],
 ];
 const MAX_GROUPS = 10_000;
+/** Whose published exchange rates analytics convert at (the EU's customs rates, as RulesService.toEur). */
+const RATES_JURISDICTION = "EU";
 
 /** Analysts' queries: the filter language compiled to SQL under the policy, and declarationStats. */
 export class AnalyticsService {
   readonly db: AnalyticsDb;
-  readonly money: MoneySql;
+  private readonly rates: RatesRepository;
 
   constructor(
     private readonly config: Config,
@@ -35,7 +38,7 @@ export class AnalyticsService {
     private readonly target: "primary" | "replica",
   ) {
     this.db = new AnalyticsDb(pool, config.HUB_ANALYTICS_TIMEOUT_MS, target);
-    this.money = new MoneySql(config.HUB_REFERENCE_CURRENCY);
+    this.rates = new RatesRepository(this.db);
   }
 
   /** Closes the replica's pool; the primary's belongs to the Prisma client. */
@@ -43,10 +46,20 @@ export class AnalyticsService {
     if (this.target === "replica") await this.pool.end();
   }
 
+  /**
+   * Amounts in the reference currency at the EU's exchange rates (the rules module's table),
+   * read at each query so a rate published a moment ago applies.
+   */
+  async money(): Promise<MoneySql> {
+    const rows = await this.rates.of(RATES_JURISDICTION);
+    const base = rows[0]?.baseCurrency ?? this.config.HUB_REFERENCE_CURRENCY;
+    return new MoneySql(this.config.HUB_REFERENCE_CURRENCY, base, resolveIntervals(rows));
+  }
+
   /** The filter compiled for this viewer; BAD_USER_INPUT problems are collected in `problems`. */
-  compile(policy: Policy, where: DeclarationWhere | undefined, path: string, problems: Problems) {
+  compile(policy: Policy, money: MoneySql, where: DeclarationWhere | undefined, path: string, problems: Problems) {
     const policySql = new PolicySql(policy);
-    return { policySql, ...new FilterCompiler(policySql, this.money, problems).compile(where, path) };
+    return { policySql, ...new FilterCompiler(policySql, money, problems).compile(where, path) };
   }
 
   /** QUERY_TOO_COMPLEX past HUB_ANALYTICS_MAX_COST, naming the cost and the limit. */
@@ -74,19 +87,20 @@ export class AnalyticsService {
     const floor = this.config.HUB_STATS_MIN_GROUP_SIZE;
     if (args.minGroupSize != null && args.minGroupSize < floor) problems.add("minGroupSize", `must be at least ${floor} (HUB_STATS_MIN_GROUP_SIZE)`);
     if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_GROUPS) problems.add("limit", `must be 1 to ${MAX_GROUPS}`);
-    const compiled = this.compile(policy, args.where, "where", problems);
+    const money = await this.money();
+    const compiled = this.compile(policy, money, args.where, "where", problems);
     problems.throwIfAny();
     this.checkCost(compiled.cost + 20 * groupBy.length + 30 * groupBy.filter((k) => EXPANDING.has(k)).length);
 
     const categories = [...new Set([...compiled.categories, ...keyCategories(groupBy)])];
     const minGroupSize = Math.max(args.minGroupSize ?? floor, floor);
-    const repo = new StatsRepository(this.db, compiled.policySql, this.money, policy.partyId);
+    const repo = new StatsRepository(this.db, compiled.policySql, money, policy.partyId);
     const measures = measuresOf(fields);
     const result: StatsResult = await repo.run({ filter: compiled.sql, categories, groupBy, minGroupSize, limit: args.limit, measures });
     const extra = [...(measures.has("value") ? [DataCategory.COMMERCIAL] : []), ...(measures.has("clearance") ? [DataCategory.STATUS] : [])];
     recordInference(ctx, policy, result.holders ?? [], categories, "aggregate", extra);
     return {
-      referenceCurrency: this.money.reference,
+      referenceCurrency: money.reference,
       minGroupSize,
       suppressedGroups: result.suppressed,
       groups: (result.groups ?? []).map(toGroup),
@@ -137,8 +151,9 @@ export interface ListContext {
 /** The analysts' list, on the same compiler and policy as the statistics. */
 export async function analyticsPage(service: AnalyticsService, { ctx, policy, args }: ListContext): Promise<AnalyticsPage> {
   const problems = new Problems();
-  const compiled = service.compile(policy, args.where, "where", problems);
-  const keys = args.orderBy.map((o) => ({ spec: sortSpec(o.field, service.money), desc: o.direction === "desc" }));
+  const money = await service.money();
+  const compiled = service.compile(policy, money, args.where, "where", problems);
+  const keys = args.orderBy.map((o) => ({ spec: sortSpec(o.field, money), desc: o.direction === "desc" }));
   const fields = args.orderBy.map((o) => o.field);
   if (new Set(fields).size !== fields.length) problems.add("orderBy", "names a field twice");
   if (keys.length > 5) problems.add("orderBy", "at most 5 keys");

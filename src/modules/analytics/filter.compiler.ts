@@ -126,6 +126,17 @@ export const RELATIONS: Record<string, RelationSpec> = {
   },
 };
 
+/**
+ * The smallest string above every string starting with `prefix`, when the prefix is made of
+ * upper-case letters and digits and its last character is not Z or 9 (so the bound is a
+ * letter or digit too, which every collation orders the same way among such codes).
+ * Null otherwise: LIKE alone then.
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  if (!/^[A-Z0-9]+$/.test(prefix) || /[Z9]$/.test(prefix)) return null;
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
 export const MAX_DEPTH = 8;
 const MAX_LIST = 1000;
 const DECIMAL = /^-?\d{1,12}(\.\d{1,3})?$/;
@@ -161,11 +172,12 @@ export class FilterCompiler {
 
   compile(where: DeclarationWhere | undefined | null, path: string): CompiledFilter {
     const empty = !where || Object.values(where).every((v) => v == null);
-    const sql = empty ? Prisma.sql`TRUE` : this.node(where, path, 1);
+    const sql = empty ? Prisma.sql`TRUE` : this.node(where, path, 1, false);
     return { sql, categories: this.categories, cost: this.cost, relations: this.relations };
   }
 
-  private node(w: DeclarationWhere, path: string, depth: number): Prisma.Sql {
+  /** `negated`: under a NOT, where an unknown (NULL) comparison must read as false, not stay unknown. */
+  private node(w: DeclarationWhere, path: string, depth: number, negated: boolean): Prisma.Sql {
     if (depth > MAX_DEPTH) {
       this.problems.add(path, `nests deeper than ${MAX_DEPTH} levels`);
       return Prisma.sql`FALSE`;
@@ -177,14 +189,14 @@ export class FilterCompiler {
       if (key === "AND" || key === "OR") {
         const list = value as DeclarationWhere[];
         if (!list.length) this.problems.add(at, "must not be empty");
-        const parts = list.map((x, i) => this.node(x, `${at}[${i}]`, depth + 1));
+        const parts = list.map((x, i) => this.node(x, `${at}[${i}]`, depth + 1, negated));
         if (parts.length) and.push(Prisma.sql`(${Prisma.join(parts, key === "AND" ? " AND " : " OR ")})`);
       } else if (key === "NOT") {
-        and.push(Prisma.sql`NOT ${this.node(value as DeclarationWhere, at, depth + 1)}`);
+        and.push(Prisma.sql`NOT ${this.node(value as DeclarationWhere, at, depth + 1, true)}`);
       } else if (key in DECLARATION_COLUMNS) {
         const c = DECLARATION_COLUMNS[key];
         this.categories.add(c.category);
-        and.push(this.leaf("d", c, value, at));
+        and.push(this.leaf("d", c, value, at, negated));
       } else if (key in PARTY_LINKS) {
         and.push(this.party(PARTY_LINKS[key], value as PartyWhere, at));
       } else if (key in RELATIONS) {
@@ -239,8 +251,12 @@ export class FilterCompiler {
     return given[0] === "some" ? exists : Prisma.sql`NOT ${exists}`;
   }
 
-  /** One column's condition object: its operators ANDed, NULL read as false (two-valued NOT). */
-  private leaf(alias: string, c: Column, cond: unknown, path: string): Prisma.Sql {
+  /**
+   * One column's condition object: its operators ANDed. Under a NOT, NULL reads as false
+   * (two-valued NOT); elsewhere the bare comparison, which indexes can serve (an unknown
+   * comparison excludes the row there just as false does).
+   */
+  private leaf(alias: string, c: Column, cond: unknown, path: string, negated = false): Prisma.Sql {
     const column = Prisma.raw(`${alias}."${c.column}"`);
     const parts = this.operators(alias, column, c, cond as Record<string, unknown>, path);
     this.cost += Math.max(parts.length, 1);
@@ -248,7 +264,8 @@ export class FilterCompiler {
       this.problems.add(path, "names no operator");
       return Prisma.sql`FALSE`;
     }
-    return Prisma.sql`COALESCE((${Prisma.join(parts, " AND ")}), FALSE)`;
+    const all = Prisma.join(parts, " AND ");
+    return negated ? Prisma.sql`COALESCE((${all}), FALSE)` : Prisma.sql`(${all})`;
   }
 
   private operators(alias: string, column: Prisma.Sql, c: Column, cond: Record<string, unknown>, path: string): Prisma.Sql[] {
@@ -316,8 +333,12 @@ export class FilterCompiler {
     if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`)}::text[])`);
     if (c.startsWith != null) {
       if (!c.startsWith.length || c.startsWith.length > 64) this.problems.add(`${path}.startsWith`, "must be 1 to 64 characters");
-      // LIKE with the prefix's own wildcards escaped, so an index on the column serves it
+      // LIKE with the prefix's own wildcards escaped decides; for a code-like prefix a range
+      // on the column lets its plain b-tree index serve it (LIKE alone cannot use one under a
+      // non-C collation)
       const pattern = `${c.startsWith.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      const upper = prefixUpperBound(c.startsWith);
+      if (upper) out.push(Prisma.sql`${column} >= ${c.startsWith} AND ${column} < ${upper}`);
       out.push(Prisma.sql`${column} LIKE ${pattern}`);
     }
     return out;

@@ -108,54 +108,54 @@ export class StatsRepository {
       cols.push(Prisma.sql`${p.readable("d", [COMMERCIAL])} AS c_com`, Prisma.sql`${ref} AS ref_value`);
     }
     if (m.has("clearance")) cols.push(Prisma.sql`${p.readable("d", [STATUS])} AS c_sta`);
+    // one pass over the declarations: their readable holds, alerts and duties as laterals
+    const flags = this.flags(m);
+    cols.push(...flags.cols.map((c) => Prisma.raw(c)));
     const base = Prisma.sql`
       SELECT d."id", d."filerId", d."destinationCountry", d."originCountry", d."carrierId", d."postId", d."platformId",
              d."status", d."filedAt", d."releasedAt"${cols.length ? Prisma.sql`, ${Prisma.join(cols, ", ")}` : Prisma.empty}
-      FROM "Declaration" d
+      FROM "Declaration" d ${flags.joins.length ? Prisma.join(flags.joins, " ") : Prisma.empty}
       WHERE ${p.readable("d", q.categories)} AND ${q.filter}`;
-    const flags = this.flags(m);
     return Prisma.sql`
-      WITH base AS (${base}),
-      ${flags ? Prisma.sql`flags AS (${flags}),` : Prisma.empty}
-      facts AS (${this.facts(q.groupBy, m, flags !== null)}),
+      WITH base AS MATERIALIZED (${base}),
+      facts AS (${this.facts(q.groupBy, m)}),
       groups AS (${this.groups(q.groupBy, m)})
       SELECT json_build_object(
         'groups', (SELECT json_agg(g) FROM (SELECT * FROM groups WHERE n >= ${q.minGroupSize}::int
                                             ORDER BY n DESC, key::text LIMIT ${q.limit}::int) g),
         'suppressed', (SELECT count(*) FROM groups WHERE n < ${q.minGroupSize}::int),
-        'holders', (${this.holders(m, flags !== null)})
+        'holders', (${this.holders(m)})
       ) AS result`;
   }
 
   /** Per declaration: its readable holds, alerts and current duties, as the measures asked for need them. */
-  private flags(m: Set<Measure>): Prisma.Sql | null {
+  private flags(m: Set<Measure>): { cols: string[]; joins: Prisma.Sql[] } {
     const p = this.policy;
     const cols: string[] = [];
     const joins: Prisma.Sql[] = [];
     if (m.has("holds")) {
       cols.push("ho.holders AS hold_holders", "ho.n > 0 AS held");
       joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT count(*) AS n, array_agg(DISTINCT h."placedById") AS holders
-        FROM "Hold" h WHERE h."declarationId" = b."id" AND ${p.readable("b", [STATUS], Prisma.raw(`h."placedById"`))}) ho`);
+        FROM "Hold" h WHERE h."declarationId" = d."id" AND ${p.readable("d", [STATUS], Prisma.raw(`h."placedById"`))}) ho`);
     }
     if (m.has("alerts")) {
       cols.push("al.holders AS alert_holders", ...SEVERITIES.map((s) => `COALESCE(al.${s.toLowerCase()}, FALSE) AS a_${s.toLowerCase()}`));
       joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT ${Prisma.raw(SEVERITIES.map((s) => `bool_or(a."severity" = '${s}') AS ${s.toLowerCase()}`).join(", "))},
           array_agg(DISTINCT a."raisedById") AS holders
-        FROM "RiskAlert" a WHERE a."declarationId" = b."id" AND ${p.readable("b", [RISK], Prisma.raw(`a."raisedById"`))}) al`);
+        FROM "RiskAlert" a WHERE a."declarationId" = d."id" AND ${p.readable("d", [RISK], Prisma.raw(`a."raisedById"`))}) al`);
     }
     if (m.has("duties")) {
       const dutyRef = this.money.inReference(Prisma.raw(`x."amount"`), Prisma.raw(`x."currency"`), Prisma.raw(`x."createdAt"`));
       cols.push("du.holders AS duty_holders", "du.duty");
       joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT sum(${dutyRef}) AS duty, array_agg(DISTINCT x."assessedById") AS holders
-        FROM "DutyAssessment" x WHERE x."declarationId" = b."id" AND x."supersededAt" IS NULL
-          AND ${p.readable("b", [REVENUE], Prisma.raw(`x."assessedById"`))}) du`);
+        FROM "DutyAssessment" x WHERE x."declarationId" = d."id" AND x."supersededAt" IS NULL
+          AND ${p.readable("d", [REVENUE], Prisma.raw(`x."assessedById"`))}) du`);
     }
-    if (!joins.length) return null;
-    return Prisma.sql`SELECT b."id", ${Prisma.raw(cols.join(", "))} FROM base b ${Prisma.join(joins, " ")}`;
+    return { cols, joins };
   }
 
   /** One row per (declaration, HS code, hold kind, alert severity) as grouped by. */
-  private facts(groupBy: StatsGroupKey[], m: Set<Measure>, withFlags: boolean): Prisma.Sql {
+  private facts(groupBy: StatsGroupKey[], m: Set<Measure>): Prisma.Sql {
     const p = this.policy;
     const joins: Prisma.Sql[] = [];
     const extra: string[] = [];
@@ -182,13 +182,9 @@ export class StatsRepository {
       extra.push(`ak.alert_severity`);
     }
     const columns = [`${value} AS v`, ...extra];
-    if (m.has("holds")) columns.push("fl.held");
-    if (m.has("duties")) columns.push("fl.duty");
-    if (m.has("alerts")) columns.push(...SEVERITIES.map((s) => `fl.a_${s.toLowerCase()}`));
-    const flagJoin = withFlags ? Prisma.sql`JOIN flags fl ON fl."id" = b."id"` : Prisma.empty;
     return Prisma.sql`
       SELECT b.*, ${Prisma.raw(columns.join(", "))}
-      FROM base b ${flagJoin} ${joins.length ? Prisma.join(joins, " ") : Prisma.empty}`;
+      FROM base b ${joins.length ? Prisma.join(joins, " ") : Prisma.empty}`;
   }
 
   private groups(groupBy: StatsGroupKey[], m: Set<Measure>): Prisma.Sql {
@@ -221,12 +217,12 @@ export class StatsRepository {
   }
 
   /** Other parties whose data was read, per kind of record and declaration scope. */
-  private holders(m: Set<Measure>, withFlags: boolean): Prisma.Sql {
+  private holders(m: Set<Measure>): Prisma.Sql {
     const me = this.viewerId;
     const children = [
-      m.has("holds") ? `UNION ALL SELECT unnest(fl.hold_holders), 'Hold'` : "",
-      m.has("alerts") ? `UNION ALL SELECT unnest(fl.alert_holders), 'RiskAlert'` : "",
-      m.has("duties") ? `UNION ALL SELECT unnest(fl.duty_holders), 'DutyAssessment'` : "",
+      m.has("holds") ? `UNION ALL SELECT unnest(b.hold_holders), 'Hold'` : "",
+      m.has("alerts") ? `UNION ALL SELECT unnest(b.alert_holders), 'RiskAlert'` : "",
+      m.has("duties") ? `UNION ALL SELECT unnest(b.duty_holders), 'DutyAssessment'` : "",
     ].join("\n          ");
     return Prisma.sql`
       SELECT json_agg(h) FROM (
@@ -234,7 +230,7 @@ export class StatsRepository {
                COALESCE(b."carrierId" = ${me}::uuid OR b."postId" = ${me}::uuid, FALSE) AS carried,
                COALESCE(b."platformId" = ${me}::uuid, FALSE) AS platform,
                b."filerId" = ${me}::uuid AS filed, count(*)::int AS n
-        FROM base b ${withFlags ? Prisma.raw(`JOIN flags fl ON fl."id" = b."id"`) : Prisma.empty}
+        FROM base b
         CROSS JOIN LATERAL (
           SELECT b."filerId" AS holder, 'Declaration' AS kind
           ${Prisma.raw(children)}

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "GoodsItem_hsCode_idx" ON "GoodsItem"("hsCode");
