@@ -108,4 +108,39 @@ describe("no oracle through filters, ordering, cursors and counts", () => {
     const res = await page(customs, { filter: { minTotalValue: "1000" } });
     expect(ids(res)).toEqual([dear.id, hidden.id].sort());
   });
+
+  // TOTAL_VALUE (ranked in the reference currency) and several sort keys are answered on the
+  // analytics path: the fixed filter must apply there too, with the same meaning
+  it("the fixed filter applies whatever the sort, and still only where the viewer reads it", async () => {
+    const order = (field: string, direction = "ASC") => ({ order: { field, direction } });
+    const inOrder = (res: any) => res.data.declarations.edges.map((e: any) => e.node.id);
+    const byFiler = await page(customs, { filter: { filerId: platform.id }, ...order("TOTAL_VALUE") });
+    expect({ ids: inOrder(byFiler), count: byFiler.data!.declarations.totalCount }).toEqual({ ids: [cheap.id, dear.id], count: 2 });
+    // the partner reads STATUS and COMMERCIAL, not PARTIES: a filer filter matches nothing
+    for (const field of ["TOTAL_VALUE", "FILED_AT"]) {
+      const res = await page(partner, { filter: { filerId: platform.id }, ...order(field) });
+      expect({ field, ids: ids(res), count: res.data!.declarations.totalCount }).toEqual({ field, ids: [], count: 0 });
+    }
+    const dearest = await page(customs, { filter: { minTotalValue: "1000" }, ...order("TOTAL_VALUE", "DESC") });
+    expect(inOrder(dearest)).toEqual([hidden.id, dear.id]);
+    const carried = await page(carrier, { filter: { carrierId: carrier.id }, ...order("TOTAL_VALUE") });
+    expect(ids(carried)).toEqual([]); // the carrier may not rank by value
+
+    // several sort keys; min/maxTotalValue compare the amount as stated, in any currency
+    const usd = await file(platform, { totalValue: "900.00", currency: "USD" });
+    const sorted = await t.exec(customs.principal, `query($filter: DeclarationFilter) {
+      declarations(filter: $filter, sortBy: [{ field: STATUS }, { field: FILED_AT, direction: ASC }], first: 50) { totalCount edges { node { id } } } }`, {
+      filter: { minTotalValue: "800", maxTotalValue: "950.00" },
+    });
+    expect(sorted.errors).toBeUndefined();
+    expect(sorted.data!.declarations.edges.map((e: any) => e.node.id)).toEqual([usd.id]);
+
+    // bad input is named in the filter on both paths
+    for (const field of ["TOTAL_VALUE", "FILED_AT"]) {
+      const bad = await page(customs, { filter: { destinationCountry: ["DE", "Germany"], currency: "euro" }, ...order(field) });
+      expect(bad.errors![0].extensions!.code).toBe("BAD_USER_INPUT");
+      expect(bad.errors![0].message).toContain("filter.destinationCountry[1]");
+      expect(bad.errors![0].message).toContain("filter.currency");
+    }
+  });
 });

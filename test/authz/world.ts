@@ -12,6 +12,14 @@ export const CHILDREN = {
   statusEvents: { type: "StatusEvent", holder: "recordedById" },
 } as const;
 
+/**
+ * Guarded objects nested in a child (not lists of their own): the child type they hang off
+ * and the column of that child's row naming who holds their data (src/authz/guarded-types.ts).
+ */
+export const NESTED: Record<string, { parent: string; holder: string }> = {
+  Referral: { parent: "Hold", holder: "addresseeId" },
+};
+
 /** A declaration with every optional field filled, so a null in a response means "denied". */
 export async function fileFullDeclaration(
   t: TestHub,
@@ -79,5 +87,7 @@ export function fieldsOf(schema: GraphQLSchema, typeName: string) {
     name: f.name,
     category: f.extensions?.dataCategory as string | undefined,
     list: isListType(isNonNullType(f.type) ? f.type.ofType : f.type),
+    /** the object type a field returns (null for leaves) */
+    objectType: isObjectType(getNamedType(f.type)) ? getNamedType(f.type).name : null,
   }));
 }

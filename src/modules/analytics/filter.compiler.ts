@@ -54,6 +54,8 @@ export const DECLARATION_COLUMNS: Record<string, Column> = {
   filerId: col("filerId", "id", PARTIES),
   sellerCountry: col("sellerCountry", "code", PARTIES),
   buyerCountry: col("buyerCountry", "code", PARTIES),
+  // not in DeclarationWhere: the fixed filter's min/maxTotalValue (the amount as stated, any currency)
+  statedTotalValue: col("totalValue", "decimal", COMMERCIAL),
 };
 
 /** Party links: the declaration's column naming the party, and the category of that link. */

@@ -13,6 +13,7 @@ import type { DeclarationInput } from "./declarations.inputs";
 import { DeclarationOrderField, OrderDirection, type DeclarationFilter, type DeclarationOrder, type DeclarationsArgs } from "./declarations.query";
 import { analyticsPage } from "../analytics/analytics.service";
 import { recordRowsInference } from "../analytics/inference";
+import { fixedFilterAsWhere } from "./declarations.filter-where";
 
 const { STATUS, TRANSPORT, COMMERCIAL, PARTIES } = DataCategory;
 
@@ -177,11 +178,13 @@ export class DeclarationService {
     if (args.sortBy && !args.sortBy.length) problems.add("sortBy", "must name 1 to 5 keys");
     const given = args.sortBy?.length ? args.sortBy : args.orderBy ? [args.orderBy] : null;
     const orders: DeclarationOrder[] = given ?? [{ field: DeclarationOrderField.FILED_AT, direction: OrderDirection.DESC }];
+    const { where: filterWhere, categories } = this.compileFilter(args.filter ?? {}, problems);
     if (args.where || orders.length > 1 || orders[0].field === DeclarationOrderField.TOTAL_VALUE) {
       problems.throwIfAny();
-      return this.analyticsList(ctx, policy, { ...args, orderBy: orders });
+      // the fixed filter applies there too, in the analysts' language (it was dropped before)
+      const where = args.where ?? (args.filter ? fixedFilterAsWhere(args.filter) : undefined);
+      return this.analyticsList(ctx, policy, { ...args, where, orderBy: orders });
     }
-    const { where: filterWhere, categories } = this.compileFilter(args.filter ?? {}, problems);
     const order = orders[0];
     categories.add(ORDER_CATEGORY[order.field]);
     problems.throwIfAny();
@@ -243,6 +246,11 @@ export class DeclarationService {
     if (f.trackingNumber) use("trackingNumber", { trackingNumber: f.trackingNumber.trim().toUpperCase() });
     if (f.destinationCountry?.length) use("destinationCountry", { destinationCountry: { in: upper(f.destinationCountry) } });
     if (f.originCountry?.length) use("originCountry", { originCountry: { in: upper(f.originCountry) } });
+    // codes as the analytics path checks them, so both paths take the same filters
+    for (const key of ["destinationCountry", "originCountry"] as const) {
+      upper(f[key] ?? []).forEach((c, i) => /^[A-Z]{2}$/.test(c) || problems.add(`filter.${key}[${i}]`, "must be an ISO 3166-1 alpha-2 code"));
+    }
+    if (f.currency != null && !/^[A-Z]{3}$/.test(f.currency.trim().toUpperCase())) problems.add("filter.currency", "must be an ISO 4217 code");
     if (f.carrierId) use("carrierId", { carrierId: f.carrierId });
     if (f.postId) use("postId", { postId: f.postId });
     if (f.platformId) use("platformId", { platformId: f.platformId });
