@@ -111,11 +111,14 @@ describe("registration at filing", () => {
     expect(stored).toMatchObject({ status: "CLEARED_TO_LOAD", movementReference: d.movementReference });
     expect(await alertsOf(d.id)).toEqual([]);
     const audit = await t.db.prisma.writeAuditEntry.findMany({ where: { declarationId: d.id } });
-    const assessment = audit.find((e) => (e.changes as any).riskAssessment);
-    expect((assessment!.changes as any).riskAssessment.after).toEqual({
-      path: ["FILED", "REGISTERED", "RISK_ASSESSED", "CLEARED_TO_LOAD"],
+    // the filing's own audit entry: the statuses it went through, the status it ended in, the rule versions used
+    const filing = audit.find((e) => e.recordType === "Declaration" && e.operation === "fileDeclaration")!.changes as any;
+    expect(filing.riskAssessment.after).toEqual({
+      path: ["FILED", "REGISTERED", "RISK_ASSESSED"],
       rules: ["HSCODE v1", "IOSS v1", "RESTRICTED v1", "SPLIT v1", "UNDERVALUE v1", "WATCHLIST v1"],
     });
+    expect(filing.status.after).toBe("CLEARED_TO_LOAD");
+    expect(filing.movementReference.after).toBe(d.movementReference);
   });
 
   it("a destination whose customs have no risk settings files as before: FILED, no movement reference", async () => {

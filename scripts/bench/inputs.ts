@@ -1,7 +1,7 @@
 // Valid filing inputs for the bulk-filing benchmark: what a platform's system would send.
 // Every declaration is unique (localReference, tracking number) and passes the hub's rules:
 // ISO currencies and countries, 6-digit HS codes, decimals as strings, gross weight not
-// below the net weights, IOSS only for sales into the EU.
+// below the net weights, IOSS only for sales into the EU of at most EUR 150, one buyer each.
 
 const ROUTES = [
   { origin: "CN", destination: "DE", currency: "EUR", eu: true },
@@ -57,13 +57,16 @@ export function declarationInput(runId: string, n: number, parties: FilingPartie
     currency: route.currency,
     grossWeightKg: kg(netGrams + 120),
     category: "SALE_OF_GOODS",
-    iossNumber: route.eu ? "IM3720001234" : null,
+    // a platform quotes its IOSS number only on consignments it may (EUR 150 or less)
+    iossNumber: route.eu && totalCents <= 15000 ? "IM3720001234" : null,
     platformOrderId: `SV-BENCH-${runId}-${n}`,
     incoterm: route.eu ? "DDP" : "DAP",
-    sellerName: "Huatai Electronics Co., Ltd.",
+    // one in 47 (all routes in turn) from a seller on the shipped illustrative watch lists (EU, US): with risk
+    // assessment on, those raise an alert and a screening hold in the same statement
+    sellerName: n % 47 === 46 ? "Golden Dragon Trading Co." : "Huatai Electronics Co., Ltd.",
     sellerAddress: "No. 88 Keji Road, Nanshan District, Shenzhen, Guangdong 518057",
     sellerCountry: route.origin,
-    buyerName: "Erika Mustermann",
+    buyerName: `Erika Mustermann ${n}`,
     buyerAddress: "Hauptstraße 1, 10115 Berlin",
     buyerCountry: route.destination,
     buyerEmail: `buyer${n}@example.com`,

@@ -79,7 +79,7 @@ const INSERT_BATCH_CTE = [
   `WITH d AS (`,
   `  INSERT INTO "Declaration" (${cols(DECLARATION_COLUMNS)})`,
   `  SELECT ${cols(DECLARATION_COLUMNS)} FROM json_populate_recordset(NULL::"Declaration", $1::json)`,
-  `  ON CONFLICT DO NOTHING RETURNING "id", "filerId", "localReference", "trackingNumber", "carrierId", "postId", "payloadHash", "status", "movementReference"`,
+  `  ON CONFLICT DO NOTHING RETURNING "id", "filerId", "localReference", "trackingNumber", "carrierId", "postId", "payloadHash", "status", "movementReference", "destinationCountry"`,
   `), i AS (`,
   `  INSERT INTO "GoodsItem" (${cols(ITEM_COLUMNS)})`,
   `  SELECT ${cols(ITEM_COLUMNS)} FROM json_populate_recordset(NULL::"GoodsItem", $2::json)`,
@@ -97,7 +97,10 @@ const INSERT_BATCH_CTE = [
   `                            'trackingNumber', jsonb_build_object('before', NULL, 'after', d."trackingNumber"),`,
   `                            'payloadHash', jsonb_build_object('before', NULL, 'after', d."payloadHash"))`,
   `         || CASE WHEN d."movementReference" IS NULL THEN '{}'::jsonb`,
-  `            ELSE jsonb_build_object('movementReference', jsonb_build_object('before', NULL, 'after', d."movementReference")) END,`,
+  `            ELSE jsonb_build_object('movementReference', jsonb_build_object('before', NULL, 'after', d."movementReference")) END`,
+  // the assessment (path through the statuses, rule versions used) per destination: $6 in
+  // the assessed statement, NULL in the plain one
+  `         || COALESCE($6::jsonb -> rtrim(d."destinationCountry"), '{}'::jsonb),`,
   `         $4::text, $5::timestamp`,
   `  FROM d`,
   `)`,
@@ -119,18 +122,18 @@ const INSERT_ASSESSED_SQL = [
   INSERT_BATCH_CTE,
   `, ra AS (`,
   `  INSERT INTO "RiskAlert" (${cols(ALERT_COLUMNS)})`,
-  `  SELECT ${cols(ALERT_COLUMNS)} FROM json_populate_recordset(NULL::"RiskAlert", $6::json) WHERE "declarationId" IN (SELECT "id" FROM d)`,
+  `  SELECT ${cols(ALERT_COLUMNS)} FROM json_populate_recordset(NULL::"RiskAlert", $7::json) WHERE "declarationId" IN (SELECT "id" FROM d)`,
   `), rh AS (`,
   `  INSERT INTO "Hold" (${cols(HOLD_COLUMNS)})`,
-  `  SELECT ${cols(HOLD_COLUMNS)} FROM json_populate_recordset(NULL::"Hold", $7::json) WHERE "declarationId" IN (SELECT "id" FROM d)`,
+  `  SELECT ${cols(HOLD_COLUMNS)} FROM json_populate_recordset(NULL::"Hold", $8::json) WHERE "declarationId" IN (SELECT "id" FROM d)`,
   `), ax AS (`,
   `  INSERT INTO "WriteAuditEntry" ("id", "actorPartyId", "apiKeyId", "operation", "recordType", "recordId", "declarationId", "holderId", "changes", "idempotencyKey", "at")`,
   `  SELECT gen_random_uuid(), d."filerId", $3::uuid, 'fileDeclaration', x."recordType", x."recordId", x."declarationId", x."holderId", x."changes", $4::text, $5::timestamp`,
-  `  FROM json_to_recordset($8::json) AS x("recordType" text, "recordId" text, "declarationId" uuid, "holderId" uuid, "changes" jsonb)`,
+  `  FROM json_to_recordset($9::json) AS x("recordType" text, "recordId" text, "declarationId" uuid, "holderId" uuid, "changes" jsonb)`,
   `  JOIN d ON d."id" = x."declarationId"`,
   `), ev AS (`,
   `  SELECT e."type", e."declarationId", e."payload", row_number() OVER (ORDER BY e."ord") AS "n"`,
-  `  FROM json_to_recordset($9::json) AS e("ord" int, "type" text, "declarationId" uuid, "payload" jsonb)`,
+  `  FROM json_to_recordset($10::json) AS e("ord" int, "type" text, "declarationId" uuid, "payload" jsonb)`,
   `  WHERE e."declarationId" IN (SELECT "id" FROM d)`,
   `), c AS (`,
   `  UPDATE "HubEventCounter" SET "last" = "last" + (SELECT count(*) FROM ev) WHERE "id" = 1 AND EXISTS (SELECT 1 FROM ev) RETURNING "last"`,
@@ -258,6 +261,7 @@ export class DeclarationRepository {
       audit.apiKeyId,
       audit.idempotencyKey,
       at,
+      assessed?.byDestination ?? null,
       ...(assessed ? [assessed.alerts, assessed.holds, assessed.audit, assessed.events] : []),
     );
     const stored = new Set(inserted.map((r) => r.id));
@@ -283,19 +287,22 @@ const created = (row: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(row).filter(([k, v]) => v != null && k !== "id" && k !== "declarationId").map(([k, v]) => [k, { before: null, after: v instanceof Date ? v.toISOString() : v }]));
 
 /**
- * The JSON parameters of INSERT_ASSESSED_SQL: alerts and holds linked to their declaration,
- * an audit entry for each (and one per declaration naming the rules it was assessed with),
- * and an outbox event per hold and per status it moved the declaration to.
+ * The JSON parameters of INSERT_ASSESSED_SQL: per destination, what its declarations' filing
+ * audit entries add (the registration path and the rule versions assessed with; the final
+ * status is the entry's own); alerts and holds linked to their declaration with an audit
+ * entry each; an outbox event per hold and per status a hold moved the declaration to.
  */
-function riskRows(decls: { id: string; filerId: string }[], assessments: (Assessment | null)[], at: string) {
+function riskRows(decls: { id: string; filerId: string; destinationCountry: string }[], assessments: (Assessment | null)[], at: string) {
   const alerts: object[] = [];
   const holds: object[] = [];
   const audit: object[] = [];
   const events: object[] = [];
+  const byDestination: Record<string, object> = {};
   decls.forEach((d, i) => {
     const a = assessments[i];
     if (!a) return;
-    audit.push({ recordType: "Declaration", recordId: d.id, declarationId: d.id, holderId: d.filerId, changes: { riskAssessment: { before: null, after: { path: a.path, rules: a.rules } } } });
+    // in the declaration's own filing entry: the statuses it went through (registration) and the rule versions used
+    byDestination[d.destinationCountry] ??= { riskAssessment: { before: null, after: { path: ["FILED", "REGISTERED", "RISK_ASSESSED"], rules: a.rules } } };
     for (const x of a.alerts) {
       alerts.push({ ...x, declarationId: d.id, createdAt: at });
       audit.push({ recordType: "RiskAlert", recordId: x.id, declarationId: d.id, holderId: x.raisedById, changes: created({ ...x, status: "OPEN" }) });
@@ -307,7 +314,7 @@ function riskRows(decls: { id: string; filerId: string }[], assessments: (Assess
     }
     if (a.holds.length) events.push({ ord: events.length, type: "STATUS_CHANGED", declarationId: d.id, payload: { from: "RISK_ASSESSED", to: a.status } });
   });
-  return { alerts: JSON.stringify(alerts), holds: JSON.stringify(holds), audit: JSON.stringify(audit), events: JSON.stringify(events) };
+  return { byDestination: JSON.stringify(byDestination), alerts: JSON.stringify(alerts), holds: JSON.stringify(holds), audit: JSON.stringify(audit), events: JSON.stringify(events) };
 }
 
 export { isUniqueViolation } from "../writes/writes.repository";

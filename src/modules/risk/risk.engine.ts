@@ -84,12 +84,21 @@ export function splitKey(s: { platformId: string | null; destinationCountry: str
   return `${s.platformId}|${s.destinationCountry}|${normalizeText(s.buyerName)}|${normalizeText(s.buyerAddress ?? "")}`;
 }
 
+type AgainstCeiling = { value: Decimal; ceiling: Decimal; currency: string } | null;
+/** Per declaration and threshold: several rules (and the split index) ask the same. */
+const AGAINST = new WeakMap<object, Map<string, AgainstCeiling>>();
+
 /** The declaration's total in the currency of a threshold (`key`, or the low-value ceiling), or null without one or a rate. */
-export function valueAgainstCeiling(s: Pick<Subject, "totalValue" | "currency">, facts: RiskFacts, key?: string): { value: Decimal; ceiling: Decimal; currency: string } | null {
+export function valueAgainstCeiling(s: Pick<Subject, "totalValue" | "currency">, facts: RiskFacts, key?: string): AgainstCeiling {
+  let memo = AGAINST.get(s);
+  const k = key ?? "";
+  if (memo?.has(k)) return memo.get(k)!;
   const ceiling = key ? facts.threshold(key) : facts.lowValueCeiling();
-  if (!ceiling) return null;
-  const value = facts.convert(new Decimal(s.totalValue), s.currency, ceiling.currency);
-  return value ? { value, ceiling: ceiling.amount, currency: ceiling.currency } : null;
+  const value = ceiling && facts.convert(new Decimal(s.totalValue), s.currency, ceiling.currency);
+  const out = ceiling && value ? { value, ceiling: ceiling.amount, currency: ceiling.currency } : null;
+  if (!memo) AGAINST.set(s, (memo = new Map()));
+  memo.set(k, out);
+  return out;
 }
 
 function longestPrefix<T>(table: [string, T][], code: string): [string, T] | undefined {

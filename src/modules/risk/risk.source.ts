@@ -44,12 +44,19 @@ export function hsChapterExists(hsCode: string): boolean {
 
 /** The revenue rules' answers at `at`, for the risk rules of one destination. */
 export function factsOf(book: RuleBook, at: Date): RiskFacts {
+  // looked up once per batch: every declaration of the batch asks the same
+  const thresholds = new Map<string, { amount: Decimal; currency: string } | null>();
   const threshold = (key: string) => {
-    const t = book.threshold(key as never, at);
-    return t ? { amount: new Decimal(t.amount), currency: t.currency } : null;
+    if (!thresholds.has(key)) {
+      const t = book.threshold(key as never, at);
+      thresholds.set(key, t ? { amount: new Decimal(t.amount), currency: t.currency } : null);
+    }
+    return thresholds.get(key)!;
   };
+  let ceiling: { amount: Decimal; currency: string } | null | undefined;
   return {
     convert: (amount, from, to) => {
+      if (from === to) return amount;
       try {
         return new Decimal(book.convert(amount, from, to, at).amount);
       } catch (e) {
@@ -58,7 +65,7 @@ export function factsOf(book: RuleBook, at: Date): RiskFacts {
       }
     },
     threshold,
-    lowValueCeiling: () => CEILINGS.map(threshold).find((t) => t !== null) ?? null,
+    lowValueCeiling: () => (ceiling === undefined ? (ceiling = CEILINGS.map(threshold).find((t) => t !== null) ?? null) : ceiling),
     knownHsCode: hsChapterExists,
   };
 }
