@@ -51,7 +51,6 @@ import type { Principal } from "../src/authz/principal";
 import type { Role } from "../src/generated/prisma/enums";
 import { ensureWorld, pgWriter, seedDeclarations, type SeedWorld } from "../src/seed/demo-world";
 import { declarationInput } from "./bench/inputs";
-import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
 import { loadShippedRiskRules } from "../src/modules/risk/risk.loader";
 import type { LoadReport } from "./bench/load";
 import { RAW_SQL, startRawServer } from "./bench/raw-server";
