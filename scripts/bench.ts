@@ -25,6 +25,9 @@
 //   7. analytics (scripts/bench/analytics.ts): typical analyst filters (page of 50) p50/p99 and
 //      declarationStats by HS chapter x destination x month vs the hand-written SQL, as the
 //      destination customs and as a carrier with mixed rights, on the N-declaration database.
+//   8. revenue: assessDuties computed for 1,000 declarations (--quick 200) of five routes,
+//      one at a time by the destination's officer: per-declaration p50 and p99, and the pure
+//      computation's (scripts/bench/revenue.ts).
 //
 // Environment (flags win): BENCH_DECLARATIONS, BENCH_DURATION (s per load run, default 10),
 // BENCH_CONNECTIONS (50), BENCH_FILING_BATCHES (10), BENCH_RUNS (15), BENCH_SEED_CONCURRENCY (4),
@@ -59,6 +62,7 @@ import { benchWebhooks, webhooksDefaults } from "./bench/webhooks";
 import { benchObservability } from "./bench/observability";
 import { benchAnalytics } from "./bench/analytics";
 import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
+import { benchRevenue } from "./bench/revenue";
 import {
   ScratchDatabases,
   countingPool,
@@ -76,7 +80,7 @@ import {
 
 // ---- options -------------------------------------------------------------------------
 
-const SECTIONS = ["filing", "clearance", "observability", "authz", "startup", "events", "webhooks", "analytics"] as const;
+const SECTIONS = ["filing", "clearance", "observability", "authz", "startup", "events", "webhooks", "analytics", "revenue"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -1147,6 +1151,9 @@ async function main(): Promise<void> {
       });
     }
     if (o.only.has("webhooks")) await benchWebhooks(webhooksDefaults(o.quick), { dbs, verdict: (v) => verdicts.push(v) });
+    if (o.only.has("revenue")) {
+      await benchRevenue(o.quick ? 200 : 1000, { dbs, startHub: (url) => startBenchHub(url, { http: false }), verdict: (v) => verdicts.push(v) });
+    }
   } finally {
     await cleanup();
   }

@@ -50,7 +50,7 @@ const item = (over: Partial<GoodsItemInput> = {}): GoodsItemInput => ({
   description: "Cotton T-shirt",
   quantity: 2,
   netWeightKg: "0.400",
-  value: "19.90",
+  value: "39.80",
   currency: "EUR",
   hsCode: "610910",
   originCountry: "CN",
@@ -70,7 +70,7 @@ function input(over: Partial<DeclarationInput> = {}): DeclarationInput {
     currency: "EUR",
     grossWeightKg: "0.650",
     category: "SALE_OF_GOODS",
-    iossNumber: "IM1234567890",
+    iossNumber: "IM2760000001",
     platformOrderId: "ORD-1",
     incoterm: "DAP",
     ddp: false,
@@ -138,8 +138,8 @@ describe("fileOne", () => {
         originCountry: "cn",
         currency: "eur",
         totalValue: "39.8",
-        iossNumber: "im1234567890",
-        goodsItems: [item(), item({ description: "Socks", hsCode: "6115.95", value: "5", currency: "usd" })],
+        iossNumber: "im2760000001",
+        goodsItems: [item({ value: "19.90" }), item({ description: "Socks", hsCode: "6115.95", value: "19.9", currency: "eur" })],
         grossWeightKg: "1",
       }),
     );
@@ -150,7 +150,7 @@ describe("fileOne", () => {
       trackingNumber: "RR123456785CN",
       originCountry: "CN",
       currency: "EUR",
-      iossNumber: "IM1234567890",
+      iossNumber: "IM2760000001",
       status: "FILED",
       version: 1,
       ddp: false,
@@ -160,7 +160,7 @@ describe("fileOne", () => {
     const items = await prisma.goodsItem.findMany({ where: { declarationId: declaration.id }, orderBy: { lineNumber: "asc" } });
     expect(items.map((i) => [i.lineNumber, i.description, i.hsCode, i.currency, i.value.toFixed(2)])).toEqual([
       [1, "Cotton T-shirt", "610910", "EUR", "19.90"],
-      [2, "Socks", "611595", "USD", "5.00"],
+      [2, "Socks", "611595", "EUR", "19.90"],
     ]);
   });
 
@@ -174,7 +174,7 @@ describe("fileOne", () => {
       currency: " eur",
       totalValue: "39.800",
       trackingNumber: first.trackingNumber.toLowerCase().replace(/^(..)(\d{4})/, "$1 $2 "),
-      goodsItems: [item({ hsCode: "6109.10", value: "19.9" })],
+      goodsItems: [item({ hsCode: "6109.10", value: "39.8" })],
     });
     expect(a.created).toBe(true);
     expect([b.created, c.created]).toEqual([false, false]);
@@ -186,7 +186,7 @@ describe("fileOne", () => {
   it("refuses a different payload under the same localReference with CONFLICT naming it", async () => {
     const first = input();
     const a = await filing.fileOne(as(platform), first);
-    const err = await filing.fileOne(as(platform), { ...first, totalValue: "45.00" }).catch((e) => e);
+    const err = await filing.fileOne(as(platform), { ...first, buyerName: "Max Mustermann" }).catch((e) => e);
     expect(err.extensions).toMatchObject({ code: "CONFLICT", localReference: first.localReference, declarationId: a.declaration.id });
     expect(err.message).toContain(first.localReference);
     const stored = await prisma.declaration.findUniqueOrThrow({ where: { id: a.declaration.id } });
@@ -197,7 +197,7 @@ describe("fileOne", () => {
     const shared = input();
     await filing.fileOne(as(platform), shared);
     // (its own tracking number: the parcel of `shared` is live for this carrier already)
-    const other = await filing.fileOne(as(carrier), { ...shared, totalValue: "1.00", trackingNumber: s10() });
+    const other = await filing.fileOne(as(carrier), { ...shared, buyerName: "Max Mustermann", trackingNumber: s10() });
     expect(other.created).toBe(true);
     expect(other.declaration.filerId).toBe(carrier.id);
   });
@@ -257,7 +257,9 @@ describe("validation names every problem with its path", () => {
     ["too long buyer name", { buyerName: "B".repeat(201) }, "input.buyerName", /at most 200/],
     ["bad e-mail", { buyerEmail: "erika at example" }, "input.buyerEmail"],
     ["empty goods list", { goodsItems: [] }, "input.goodsItems", /at least one/],
-    ["bad IOSS format", { iossNumber: "IM12345" }, "input.iossNumber", /IM followed by 10 digits/],
+    ["bad IOSS format", { iossNumber: "IM12345" }, "input.iossNumber", /IM, the member state's 3-digit country code and 7 digits/],
+    ["IOSS number of no member state", { iossNumber: "IM8260000001" }, "input.iossNumber", /826 is not the numeric code/],
+    ["total value not the sum of the items", { totalValue: "45.00" }, "input.totalValue", /sum of the goods items' values \(39.80\) within 0.01/],
     ["IOSS on a gift", { category: "GIFT" }, "input.iossNumber", /SALE_OF_GOODS/],
     ["IOSS outside the EU", { destinationCountry: "US" }, "input.iossNumber", /EU member state/],
     ["unknown incoterm", { incoterm: "XYZ" }, "input.incoterm"],
@@ -271,6 +273,10 @@ describe("validation names every problem with its path", () => {
 
   it.each<[string, Partial<GoodsItemInput>, string, RegExp?]>([
     ["bad HS code", { hsCode: "61091" }, "hsCode", /6 to 10 digits/],
+    ["HS code of no chapter", { hsCode: "000000" }, "hsCode", /no chapter 00/],
+    ["HS code of no heading", { hsCode: "611800" }, "hsCode", /no heading 6118/],
+    ["item in another currency than the declaration", { currency: "JPY" }, "currency", /must be EUR, the declaration's currency/],
+    ["excise goods under IOSS", { hsCode: "220421" }, "hsCode", /excise goods .* cannot be declared under IOSS/],
     ["bad item currency", { currency: "XAU" }, "currency"],
     ["bad item origin", { originCountry: "China" }, "originCountry"],
     ["zero quantity", { quantity: 0 }, "quantity"],
@@ -316,10 +322,10 @@ describe("fileMany", () => {
       input({ currency: "EURO" }), // 1 bad
       input(), // 2 good
       existing, // 3 replay of a stored one
-      { ...existing, totalValue: "99.00" }, // 4 conflict with a stored one
+      { ...existing, buyerName: "Someone Else" }, // 4 conflict with a stored one
       dup, // 5 good
       { ...dup }, // 6 identical repeat within the call: same outcome as 5
-      { ...dup, totalValue: "1.00" }, // 7 different repeat within the call: conflict
+      { ...dup, buyerName: "Someone Else" }, // 7 different repeat within the call: conflict
       input({ carrierId: randomUUID(), goodsItems: [item({ hsCode: "x" })] }), // 8 bad twice
     ]);
 
@@ -382,7 +388,7 @@ describe("fileMany", () => {
   });
 
   it("files 1,000 declarations of 3 items in one call", async () => {
-    const inputs = Array.from({ length: 1000 }, () => input({ goodsItems: [item(), item(), item()], grossWeightKg: "1.5" }));
+    const inputs = Array.from({ length: 1000 }, () => input({ goodsItems: [item({ value: "13.27" }), item({ value: "13.27" }), item({ value: "13.26" })], grossWeightKg: "1.5" }));
     const t0 = performance.now();
     const outcomes = await filing.fileMany(as(platform), inputs);
     const ms = performance.now() - t0;
@@ -406,7 +412,7 @@ describe("concurrent filing of the same reference", () => {
     const same = input();
     const results = await Promise.allSettled([
       filing.fileOne(as(platform), same),
-      filing.fileOne(as(platform), { ...same, totalValue: "12.00" }),
+      filing.fileOne(as(platform), { ...same, buyerName: "Someone Else" }),
     ]);
     const codes = results.map((r) => (r.status === "fulfilled" ? "OK" : (r.reason as { extensions: { code: string } }).extensions.code));
     expect(codes.sort()).toEqual(["CONFLICT", "OK"]);
@@ -427,7 +433,7 @@ describe("concurrent filing of the same reference", () => {
     };
     const replay = await racing().fileOne(as(platform), { ...same });
     expect(replay).toMatchObject({ created: false, declaration: { id: first.declaration.id } });
-    const err = await racing().fileOne(as(platform), { ...same, totalValue: "2.00" }).catch((e) => e);
+    const err = await racing().fileOne(as(platform), { ...same, buyerName: "Someone Else" }).catch((e) => e);
     expect(err.extensions).toMatchObject({ code: "CONFLICT", localReference: same.localReference });
   });
 

@@ -12,6 +12,8 @@ import {
   requiredString,
   s10CheckDigit,
   trackingNumber,
+  checkDeclarationGoods,
+  HS_NOMENCLATURE,
 } from "../src/shared/validation";
 
 describe("UPU S10 check digit", () => {
@@ -72,6 +74,19 @@ describe("validators", () => {
     for (const bad of ["EURO", "ABC", "XAU", "XTS", "XXX"]) expect(check(currencyCode, bad).problems).toHaveLength(1);
   });
 
+  it("HS codes: chapters and headings of the shipped nomenclature (its source and edition named)", () => {
+    expect(HS_NOMENCLATURE.edition).toBe("HS 2022");
+    expect(HS_NOMENCLATURE.source).toMatch(/World Customs Organization/);
+    expect(HS_NOMENCLATURE.chapters.size).toBe(96); // 01 to 97, 77 reserved
+    expect(check(hsCode, "000000").problems[0]).toMatch(/there is no chapter 00/);
+    expect(check(hsCode, "770000").problems[0]).toMatch(/there is no chapter 77/);
+    expect(check(hsCode, "990000").problems[0]).toMatch(/there is no chapter 99/);
+    expect(check(hsCode, "611800").problems[0]).toMatch(/chapter 61 has no heading 6118/);
+    expect(check(hsCode, "950100").problems[0]).toMatch(/chapter 95 has no heading 9501/); // deleted in 2007
+    expect(check(hsCode, "950300").value).toBe("950300");
+    expect(check(hsCode, "847130").value).toBe("847130"); // chapter 84: headings not shipped, chapter checked
+  });
+
   it("HS codes: 6 to 10 digits, dots ignored", () => {
     expect(check(hsCode, "6109.10").value).toBe("610910");
     expect(check(hsCode, "6109100010").value).toBe("6109100010");
@@ -80,10 +95,21 @@ describe("validators", () => {
     expect(check(hsCode, "6109AB").problems).toHaveLength(1);
   });
 
-  it("IOSS numbers: IM + 10 digits; blank is null", () => {
-    expect(check(iossNumber, "im1234567890").value).toBe("IM1234567890");
+  it("IOSS numbers: IM + a member state's numeric country code + 7 digits; blank is null", () => {
+    expect(check(iossNumber, "im2760000001").value).toBe("IM2760000001"); // Germany, 276
+    expect(check(iossNumber, "IM3480000001").value).toBe("IM3480000001"); // Hungary, 348
     expect(check(iossNumber, "").value).toBeNull();
     expect(check(iossNumber, "IM123").problems).toHaveLength(1);
+    expect(check(iossNumber, "IM8260000001").problems[0]).toMatch(/826 is not the numeric code of one/); // United Kingdom
+    expect(check(iossNumber, "IM1234567890").problems[0]).toMatch(/123 is not the numeric code/);
+  });
+
+  it("S10 service indicators: the first letter names a service the standard assigns", () => {
+    for (const ok of ["RR123456785CN", "EE123456785CN", "CP123456785CN", "LX123456785CN", "UA123456785CN", "VV123456785CN", "HA123456785CN"]) {
+      expect(check(trackingNumber, ok).problems).toEqual([]);
+    }
+    expect(check(trackingNumber, "AA123456785CN").problems[0]).toMatch(/service indicator AA is not one the S10 standard assigns/);
+    expect(check(trackingNumber, "ZZ123456785CN").problems[0]).toMatch(/service indicator ZZ/);
   });
 
   it("decimals: exact, positive, bounded scale and size, canonical form", () => {
@@ -108,5 +134,42 @@ describe("validators", () => {
     expect(s("   ").problems).toHaveLength(1);
     expect(s("abcdef").problems[0]).toMatch(/at most 5 characters/);
     expect(s("ééééé").value).toBe("ééééé");
+  });
+});
+
+describe("a declaration's goods as a whole", () => {
+  const run = (d: Parameters<typeof checkDeclarationGoods>[2], items: Parameters<typeof checkDeclarationGoods>[3]) => {
+    const p = new Problems();
+    checkDeclarationGoods(p, "input", d, items);
+    return p.list;
+  };
+  const two = [
+    { currency: "EUR", value: "80.50", hsCode: "851830" },
+    { currency: "EUR", value: "40.00", hsCode: "610910" },
+  ];
+
+  it("one currency for the declaration and its lines", () => {
+    expect(run({ currency: "EUR", totalValue: "120.50" }, two)).toEqual([]);
+    expect(run({ currency: "EUR", totalValue: "120.50" }, [two[0], { ...two[1], currency: "JPY" }])).toEqual([
+      { path: "input.goodsItems[1].currency", message: "must be EUR, the declaration's currency (one currency per declaration)" },
+    ]);
+  });
+
+  it("total value equals the sum of item values within 0.01 per item: at, just under and just over the tolerance", () => {
+    expect(run({ currency: "EUR", totalValue: "120.52" }, two)).toEqual([]); // 0.02 off, 2 items
+    expect(run({ currency: "EUR", totalValue: "120.48" }, two)).toEqual([]);
+    expect(run({ currency: "EUR", totalValue: "120.51" }, two)).toEqual([]);
+    expect(run({ currency: "EUR", totalValue: "120.53" }, two)).toEqual([
+      { path: "input.totalValue", message: "must equal the sum of the goods items' values (120.50) within 0.02 (0.01 per item)" },
+    ]);
+    expect(run({ currency: "EUR", totalValue: "5000.00" }, two).map((x) => x.path)).toEqual(["input.totalValue"]);
+  });
+
+  it("excise goods are excluded from IOSS", () => {
+    const wine = { currency: "EUR", value: "40.00", hsCode: "220421" };
+    expect(run({ currency: "EUR", totalValue: "120.50", iossNumber: null }, [two[0], wine])).toEqual([]);
+    const problems = run({ currency: "EUR", totalValue: "120.50", iossNumber: "IM2760000001" }, [two[0], wine]);
+    expect(problems.map((x) => x.path)).toEqual(["input.goodsItems[1].hsCode"]);
+    expect(problems[0].message).toMatch(/excise goods \(heading 2204\).*Art\. 369l/);
   });
 });

@@ -1,5 +1,7 @@
 import countries from "i18n-iso-countries";
 import currencyCodes from "currency-codes";
+import Decimal from "decimal.js";
+import nomenclature from "./data/hs-nomenclature.json";
 import { BadUserInputError, type InputProblem } from "./errors";
 
 /*
@@ -90,20 +92,69 @@ export function currencyCode(p: Problems, path: string, v: unknown): string | un
   return s;
 }
 
-/** HS code: 6 digits internationally, up to 10 nationally. Dots and spaces ("6109.10") are dropped. */
+/**
+ * The HS nomenclature the hub checks codes against (src/shared/data/hs-nomenclature.json):
+ * its source and edition are named in the file. Every chapter; headings for the chapters
+ * the file lists (others are checked by chapter only).
+ */
+export const HS_NOMENCLATURE = {
+  source: nomenclature.source,
+  edition: nomenclature.edition,
+  chapters: new Set(Object.keys(nomenclature.chapters)),
+  headings: new Map(Object.entries(nomenclature.headings as Record<string, string[]>).map(([ch, list]) => [ch, new Set(list)])),
+  excise: new Set(nomenclature.excise.headings),
+  exciseReference: nomenclature.excise.legalReference,
+};
+
+/**
+ * HS code: 6 digits internationally, up to 10 nationally, of a chapter (and, where the
+ * nomenclature file lists them, a heading) of the HS. Dots and spaces ("6109.10") are dropped.
+ */
 export function hsCode(p: Problems, path: string, v: unknown): string | undefined {
   const s = typeof v === "string" ? v.replace(/[\s.]/g, "") : "";
   if (!/^\d{6,10}$/.test(s)) {
     p.add(path, "must be a Harmonized System code of 6 to 10 digits");
     return undefined;
   }
+  const chapter = s.slice(0, 2);
+  if (!HS_NOMENCLATURE.chapters.has(chapter)) {
+    p.add(path, `must be in a chapter of the HS nomenclature (${HS_NOMENCLATURE.edition}): there is no chapter ${chapter}`);
+    return undefined;
+  }
+  const headings = HS_NOMENCLATURE.headings.get(chapter);
+  if (headings && !headings.has(s.slice(0, 4))) {
+    p.add(path, `must be in a heading of the HS nomenclature (${HS_NOMENCLATURE.edition}): chapter ${chapter} has no heading ${s.slice(0, 4)}`);
+    return undefined;
+  }
   return s;
+}
+
+/** Goods subject to excise duties (alcohol, tobacco, energy products), by HS heading. */
+export function isExciseGoods(hs: string): boolean {
+  return HS_NOMENCLATURE.excise.has(hs.slice(0, 4));
 }
 
 // ---- UPU S10 tracking numbers -------------------------------------------------------
 
 const S10_SHAPE = /^[A-Z]{2}(\d{8})(\d)([A-Z]{2})$/;
 const S10_WEIGHTS = [8, 6, 4, 2, 3, 5, 9, 7];
+
+/**
+ * UPU S10 service indicators by first letter (UPU standard S10, item identifiers): the
+ * service an item travels under. Others (A, B, D, F, G, I-K, N-P, S-T, W-Z) are not
+ * assigned to items in international exchange.
+ */
+export const S10_SERVICES: Readonly<Record<string, string>> = {
+  C: "parcel",
+  E: "EMS",
+  H: "e-commerce item (letter-post with goods)",
+  L: "letter-post, tracked",
+  M: "M bag",
+  Q: "international business reply",
+  R: "registered letter-post",
+  U: "letter-post, bar-coded",
+  V: "insured letter-post",
+};
 
 /** UPU S10 check digit of an 8-digit serial: 11 - (weighted sum mod 11); 10 -> 0, 11 -> 5. */
 export function s10CheckDigit(serial: string): number {
@@ -129,6 +180,10 @@ export function trackingNumber(p: Problems, path: string, v: unknown): string | 
   const s = typeof v === "string" ? v.replace(/\s+/g, "").toUpperCase() : "";
   const m = S10_SHAPE.exec(s);
   if (m) {
+    if (!S10_SERVICES[s[0]]) {
+      p.add(path, `is a UPU S10 number whose service indicator ${s.slice(0, 2)} is not one the S10 standard assigns to items (${Object.keys(S10_SERVICES).join(", ")}...)`);
+      return undefined;
+    }
     const expected = s10CheckDigit(m[1]);
     if (expected !== Number(m[2])) {
       p.add(path, `is a UPU S10 number with a wrong check digit (expected ${expected})`);
@@ -147,18 +202,24 @@ export function trackingNumber(p: Problems, path: string, v: unknown): string | 
   return s;
 }
 
-/** EU IOSS identification number: IM + 10 digits. */
+/**
+ * EU IOSS identification number: IM, the ISO 3166-1 numeric code of the member state of
+ * identification (3 digits), and a 7-digit number (Council Implementing Regulation (EU)
+ * 2019/2026 and the Commission's IOSS guidance: IM2760000001 for Germany).
+ */
 export function iossNumber(p: Problems, path: string, v: unknown): string | null | undefined {
   if (isBlank(v)) return null;
   const s = typeof v === "string" ? v.replace(/\s+/g, "").toUpperCase() : "";
   if (!/^IM\d{10}$/.test(s)) {
-    p.add(path, "must be an IOSS number: IM followed by 10 digits");
+    p.add(path, "must be an IOSS number: IM, the member state's 3-digit country code and 7 digits (e.g. IM2760000001)");
+    return undefined;
+  }
+  if (!EU_NUMERIC.has(s.slice(2, 5))) {
+    p.add(path, `must be an IOSS number of an EU member state: ${s.slice(2, 5)} is not the numeric code of one`);
     return undefined;
   }
   return s;
 }
-
-// ---- numbers ------------------------------------------------------------------------
 
 export interface DecimalRule {
   /** most digits after the point (trailing zeros do not count: "1.50" has scale 1) */
@@ -169,8 +230,10 @@ export interface DecimalRule {
 /** Incoterms 2020. */
 export const INCOTERMS = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF"] as const;
 
-/** EU member states: the only destinations where an IOSS number means anything. */
-export const EU_MEMBER_STATES: ReadonlySet<string> = new Set("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "));
+/** EU member states (27): the only destinations where an IOSS number means anything. */
+export const EU_MEMBER_STATES: ReadonlySet<string> = new Set("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "));
+/** Their ISO 3166-1 numeric codes, as an IOSS number carries them. */
+const EU_NUMERIC: ReadonlySet<string> = new Set([...EU_MEMBER_STATES].map((c) => countries.alpha2ToNumeric(c)!));
 
 export const MONEY: DecimalRule = { scale: 2, integerDigits: 12 }; // NUMERIC(14,2)
 export const WEIGHT_KG: DecimalRule = { scale: 3, integerDigits: 7 }; // NUMERIC(10,3)
@@ -221,6 +284,42 @@ export function positiveInt(p: Problems, path: string, v: unknown, max = 2_147_4
     return undefined;
   }
   return v;
+}
+
+// ---- a declaration's goods as a whole ----------------------------------------------
+
+/**
+ * How far a declared total may differ from the sum of its goods items: one cent per item
+ * (each item value may have been rounded to the cent from an exact share of the total).
+ */
+export const TOTAL_VALUE_TOLERANCE_PER_ITEM = "0.01";
+
+/**
+ * The checks across a declaration and its goods items: one currency for the declaration
+ * and all its lines; total value equal to the sum of item values within the tolerance;
+ * no excise goods in an IOSS consignment. Values already checked one by one (an undefined
+ * one was reported) are skipped.
+ */
+export function checkDeclarationGoods(
+  p: Problems,
+  base: string,
+  d: { currency?: string; totalValue?: string; iossNumber?: string | null },
+  items: readonly { currency?: string; value?: string; hsCode?: string }[],
+): void {
+  items.forEach((g, i) => {
+    if (d.currency && g.currency && g.currency !== d.currency) {
+      p.add(at(base, "goodsItems", i, "currency"), `must be ${d.currency}, the declaration's currency (one currency per declaration)`);
+    }
+    if (d.iossNumber && g.hsCode && isExciseGoods(g.hsCode)) {
+      p.add(at(base, "goodsItems", i, "hsCode"), `is excise goods (heading ${g.hsCode.slice(0, 4)}), which cannot be declared under IOSS (${HS_NOMENCLATURE.exciseReference.split(";")[0]})`);
+    }
+  });
+  if (!d.totalValue || items.some((g) => g.value === undefined) || items.length === 0) return;
+  const sum = items.reduce((s, g) => s.plus(g.value!), new Decimal(0));
+  const tolerance = new Decimal(TOTAL_VALUE_TOLERANCE_PER_ITEM).times(items.length);
+  if (sum.minus(d.totalValue).abs().gt(tolerance)) {
+    p.add(at(base, "totalValue"), `must equal the sum of the goods items' values (${sum.toFixed(2)}) within ${tolerance.toFixed(2)} (0.01 per item)`);
+  }
 }
 
 // ---- misc ---------------------------------------------------------------------------

@@ -130,9 +130,15 @@ export function asRole(p: TestParty, role: Role): Principal {
 }
 
 let counter = 0;
-/** A valid declaration input; override what the test is about. */
+/**
+ * A valid declaration input; override what the test is about. A totalValue or currency
+ * given without goodsItems carries over to the goods items, so the declaration stays
+ * consistent (one currency; total = sum of the items).
+ */
 export function declarationInput(over: Record<string, unknown> = {}) {
   counter++;
+  const currency = typeof over.currency === "string" ? over.currency : "EUR";
+  const total = typeof over.totalValue === "string" && /^\d+(\.\d{1,2})?$/.test(over.totalValue) ? over.totalValue : "120.50";
   return {
     localReference: `LRN-${Date.now()}-${counter}`,
     trackingNumber: `CARRIER${String(counter).padStart(8, "0")}`,
@@ -150,28 +156,19 @@ export function declarationInput(over: Record<string, unknown> = {}) {
     buyerName: "Erika Mustermann",
     buyerAddress: "Hauptstr. 1, 10115 Berlin",
     buyerCountry: "DE",
-    goodsItems: [
-      {
-        description: "Wireless headphones",
-        quantity: 1,
-        netWeightKg: "0.300",
-        value: "80.50",
-        currency: "EUR",
-        hsCode: "851830",
-        originCountry: "CN",
-      },
-      {
-        description: "Cotton T-shirt",
-        quantity: 2,
-        netWeightKg: "0.400",
-        value: "40.00",
-        currency: "EUR",
-        hsCode: "610910",
-        originCountry: "CN",
-      },
-    ],
+    goodsItems: defaultItems(total, currency),
     ...over,
   };
+}
+
+/** Headphones and T-shirts worth `total` together (the T-shirts 40.00 when the total allows). */
+function defaultItems(total: string, currency: string) {
+  const cents = Math.round(Number(total) * 100);
+  const shirts = cents > 4000 ? 4000 : 0;
+  const money = (c: number) => (c / 100).toFixed(2);
+  const headphones = { description: "Wireless headphones", quantity: 1, netWeightKg: "0.300", value: money(cents - shirts), currency, hsCode: "851830", originCountry: "CN" };
+  const tshirts = { description: "Cotton T-shirt", quantity: 2, netWeightKg: "0.400", value: money(shirts), currency, hsCode: "610910", originCountry: "CN" };
+  return shirts ? [headphones, tshirts] : [headphones];
 }
 
 /** An agreement straight into the store, in any state the test needs. */

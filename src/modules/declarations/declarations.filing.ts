@@ -6,6 +6,7 @@ import type { Principal } from "../../authz/principal";
 import { BadUserInputError, ConflictError, type HubError, type InputProblem } from "../../shared/errors";
 import {
   EU_MEMBER_STATES,
+  checkDeclarationGoods,
   INCOTERMS,
   MONEY,
   Problems,
@@ -389,6 +390,9 @@ function normalize(p: Problems, base: string, input: DeclarationInput, filerId: 
       });
     });
   }
+
+  // One currency, total = sum of items, no excise goods under IOSS (shared/validation.ts).
+  checkDeclarationGoods(p, base, d, items);
 
   // Gross weight includes the packaging, so it cannot be below the goods' net weight.
   if (p.ok && d.grossWeightKg) {

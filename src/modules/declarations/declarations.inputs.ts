@@ -19,9 +19,9 @@ export class GoodsItemInput {
   netWeightKg!: string;
   @Field(() => String, { description: 'Value of the line, exact decimal string, up to 2 decimals, e.g. "19.90"' })
   value!: string;
-  @Field(() => String, { description: "ISO 4217 currency of the value, e.g. EUR" })
+  @Field(() => String, { description: "ISO 4217 currency of the value: the declaration's currency (one currency per declaration)" })
   currency!: string;
-  @Field(() => String, { description: "Harmonized System code, 6 to 10 digits (dots and spaces are ignored)" })
+  @Field(() => String, { description: "Harmonized System code, 6 to 10 digits (dots and spaces are ignored), of a chapter and heading of the HS 2022 nomenclature (src/shared/data/hs-nomenclature.json)" })
   hsCode!: string;
   @Field(() => String, { description: "ISO 3166-1 alpha-2 country of origin of the goods" })
   originCountry!: string;
@@ -37,7 +37,7 @@ export class DeclarationInput {
   @Field(() => String, { description: "The filer's own unique reference for this declaration (max 64 characters)" })
   localReference!: string;
   @Field(() => String, {
-    description: "UPU S10 tracking number (check digit verified, e.g. RR123456785CN) or a carrier's own: 6-40 of A-Z, 0-9, '-'",
+    description: "UPU S10 tracking number (service indicator, check digit and country verified, e.g. RR123456785CN) or a carrier's own: 6-40 of A-Z, 0-9, '-'",
   })
   trackingNumber!: string;
   @Field(() => ID, { nullable: true, description: "Id of the e-commerce platform (party of kind PLATFORM)" })
@@ -50,7 +50,7 @@ export class DeclarationInput {
   originCountry!: string;
   @Field(() => String, { description: "ISO 3166-1 alpha-2 country of destination; differs from the origin" })
   destinationCountry!: string;
-  @Field(() => String, { description: 'Total declared value, exact decimal string, up to 2 decimals, e.g. "42.00"' })
+  @Field(() => String, { description: 'Total declared value, exact decimal string, up to 2 decimals, e.g. "42.00": the sum of the goods items\' values within 0.01 per item' })
   totalValue!: string;
   @Field(() => String, { description: "ISO 4217 currency of the total value" })
   currency!: string;
@@ -60,7 +60,7 @@ export class DeclarationInput {
   category!: DeclarationCategory;
   @Field(() => String, {
     nullable: true,
-    description: "IOSS number (IM + 10 digits); only for a SALE_OF_GOODS into an EU member state",
+    description: "IOSS number (IM + the member state's 3-digit country code + 7 digits); only for a SALE_OF_GOODS into an EU member state, without excise goods",
   })
   iossNumber?: string | null;
   @Field(() => String, { nullable: true, description: "The platform's order id (max 64 characters)" })
