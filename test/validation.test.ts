@@ -80,7 +80,8 @@ describe("validators", () => {
     expect(HS_NOMENCLATURE.chapters.size).toBe(96); // 01 to 97, 77 reserved
     expect(check(hsCode, "000000").problems[0]).toMatch(/there is no chapter 00/);
     expect(check(hsCode, "770000").problems[0]).toMatch(/there is no chapter 77/);
-    expect(check(hsCode, "990000").problems[0]).toMatch(/there is no chapter 99/);
+    expect(check(hsCode, "980100").value).toBe("980100"); // chapters 98 and 99: national use (HTSUS, CN)
+    expect(check(hsCode, "990000").value).toBe("990000");
     expect(check(hsCode, "611800").problems[0]).toMatch(/chapter 61 has no heading 6118/);
     expect(check(hsCode, "950100").problems[0]).toMatch(/chapter 95 has no heading 9501/); // deleted in 2007
     expect(check(hsCode, "950300").value).toBe("950300");

@@ -101,6 +101,8 @@ export const HS_NOMENCLATURE = {
   source: nomenclature.source,
   edition: nomenclature.edition,
   chapters: new Set(Object.keys(nomenclature.chapters)),
+  /** reserved by the HS for special national uses: accepted without a heading check */
+  nationalUse: new Set(nomenclature.nationalUse.chapters),
   headings: new Map(Object.entries(nomenclature.headings as Record<string, string[]>).map(([ch, list]) => [ch, new Set(list)])),
   excise: new Set(nomenclature.excise.headings),
   exciseReference: nomenclature.excise.legalReference,
@@ -117,6 +119,7 @@ export function hsCode(p: Problems, path: string, v: unknown): string | undefine
     return undefined;
   }
   const chapter = s.slice(0, 2);
+  if (HS_NOMENCLATURE.nationalUse.has(chapter)) return s;
   if (!HS_NOMENCLATURE.chapters.has(chapter)) {
     p.add(path, `must be in a chapter of the HS nomenclature (${HS_NOMENCLATURE.edition}): there is no chapter ${chapter}`);
     return undefined;
