@@ -206,9 +206,12 @@ describe("webhooks", () => {
     rx.answer(500);
     const d1 = await file();
     await hold(d1); // HOLD_PLACED and STATUS_CHANGED FILED -> RFI
-    const failing = await waitUntil("two failed attempts each", async () => {
+    // A delivery being attempted shows its lease as nextAttemptAt (claimDue: HUB_WEBHOOK_TIMEOUT_MS
+    // + 30 s after the claim), not its backoff: wait for a moment when neither is in flight.
+    const inFlight = (x: any) => Date.parse(x.nextAttemptAt) - Date.parse(x.lastAttemptAt) >= 30_000;
+    const failing = await waitUntil("two failed attempts each, none in flight", async () => {
       const l = await log(platform, ep.endpoint.id);
-      return l.length === 2 && l.every((x) => x.attempts >= 2) && l;
+      return l.length === 2 && l.every((x) => x.attempts >= 2 && !inFlight(x)) && l;
     });
     for (const x of failing) {
       expect(x).toMatchObject({ status: "PENDING", lastStatusCode: 500 });
