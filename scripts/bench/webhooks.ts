@@ -752,8 +752,13 @@ function receiversProcess(send: (m: unknown) => void): (m: ReceiversCommand) => 
   };
 }
 
-/** The writer's most requests in flight: enough that the rate holds while the hub answers slowly. */
-const WRITER_IN_FLIGHT = 200;
+/**
+ * The writer's most requests in flight (several customs systems at once), as in the events
+ * section: when the hub answers slower than the rate needs, the writer falls behind
+ * (reported as late holds) rather than queueing hundreds of requests for the hub's 10
+ * database connections, which the webhook worker shares and would then wait behind.
+ */
+const WRITER_IN_FLIGHT = 16;
 
 const PLACE_HOLD = "mutation Hold($id: ID!, $input: PlaceHoldInput!) { placeHold(declarationId: $id, input: $input) { id } }";
 
