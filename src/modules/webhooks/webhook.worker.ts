@@ -45,10 +45,8 @@ const MAX_RESPONSE_BYTES = 4096;
 export class WebhookWorker {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
-  private readonly fanning = this.repeating(async () => {
-    if (await this.fanOut()) this.delivering.kick();
-  });
-  private readonly delivering = this.repeating(() => this.deliverDue());
+  /** rounds of fan-out then delivery (running them apart made retry timing racy: see the README) */
+  private readonly rounds = this.repeating(() => this.runOnce());
   private started = false;
   /** set by stop(): rounds end early */
   private halted = false;
@@ -86,18 +84,13 @@ export class WebhookWorker {
     if (this.timer) clearInterval(this.timer);
     this.unlisten?.();
     for (const c of this.inFlight.values()) c.abort();
-    await Promise.all([this.fanning.running(), this.delivering.running()]);
+    await this.rounds.running();
   }
 
-  /**
-   * Runs the fan-out and the delivery now (or each right after its round running). They
-   * run apart, so new events become deliveries while earlier ones are being sent; a
-   * fan-out that added deliveries starts a delivery round.
-   */
+  /** Runs a round now (or right after the one running). */
   kick(): void {
     if (!this.started) return;
-    this.fanning.kick();
-    this.delivering.kick();
+    this.rounds.kick();
   }
 
   /** One round for tests and scripts: fan out, then deliver what is due. */
