@@ -47,8 +47,10 @@ export class RequestObserver {
   /** A request refused before execution (authentication, rate limit, database down). */
   refused(err: unknown, principal: Principal | null, operationName: string | null, startedAt: number): void {
     if (!this.enabled) return;
-    const code = String((err as { extensions?: { code?: unknown } })?.extensions?.code ?? "INTERNAL_SERVER_ERROR");
-    this.finish({ operation: operationName, type: "unknown", principal, code, status: HTTP_STATUS[code] ?? 500, startedAt });
+    const extensions = (err as { extensions?: { code?: unknown; http?: { status?: unknown } } })?.extensions;
+    const code = String(extensions?.code ?? "INTERNAL_SERVER_ERROR");
+    const status = typeof extensions?.http?.status === "number" ? extensions.http.status : (HTTP_STATUS[code] ?? 500);
+    this.finish({ operation: operationName, type: "unknown", principal, code, status, startedAt });
   }
 
   plugin(): ApolloServerPlugin<HubContext> {

@@ -307,8 +307,9 @@ export async function startServer(
         observe.requests.began(ctx, startedAt);
         return ctx;
       } catch (err) {
-        observe.requests.refused(err, principal, operationName, startedAt);
-        throw withHttpStatus(err, config.HUB_RETRY_AFTER_SECONDS, (e) => hub.dbHealth.failed(e));
+        const answer = withHttpStatus(err, config.HUB_RETRY_AFTER_SECONDS, (e) => hub.dbHealth.failed(e));
+        observe.requests.refused(answer, principal, operationName, startedAt);
+        throw answer;
       }
     },
   });

@@ -135,6 +135,25 @@ describe("metrics and request log on", () => {
     expect(all).not.toContain("lx_wrong_key_value");
     expect(all).not.toContain("clearanceStatus(");
   });
+
+  it("logs a request refused because the database does not answer as SERVICE_UNAVAILABLE 503", async () => {
+    const limits = t.hub.services.rateLimits;
+    const saved = limits.quotasFor;
+    // the party's quotas cannot be read: as when PostgreSQL refuses connections
+    limits.quotasFor = async () => {
+      throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+    };
+    mem.lines.length = 0;
+    try {
+      const res = await post(t, carrier.key, { query: "query Who { me { role } }", operationName: "Who" });
+      expect(res.status).toBe(503);
+    } finally {
+      limits.quotasFor = saved;
+    }
+    expect(mem.requests()).toEqual([expect.objectContaining({ operation: "Who", partyId: carrier.id, code: "SERVICE_UNAVAILABLE", status: 503 })]);
+    const m = await scrape(t, TOKEN);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="SERVICE_UNAVAILABLE"}')).toBe(1);
+  });
 });
 
 describe("metrics and request log off", () => {
