@@ -26,6 +26,9 @@ import type {
 import type { Pool } from "pg";
 import type { Hub } from "../hub";
 import { loadShippedRuleSets } from "../modules/rules/rules.loader";
+import { loadShippedRiskRules } from "../modules/risk/risk.loader";
+import { DEFAULT_RFI_QUESTION } from "../modules/workflow/workflow.referrals";
+import type { StatusEventCode } from "../modules/workflow/workflow.lifecycle";
 import type { Logger } from "../infra/logger";
 
 export type DemoKeys = { role: string; party: string; secret: string }[];
@@ -697,22 +700,29 @@ const STATUS_TABLE: [DeclarationStatus, number][] = [
 
 const MAIN_PATH: Step[] = ["FILED", "REGISTERED", "RISK_ASSESSED", "CLEARED_TO_LOAD", "ARRIVED", "DUTIES_ASSESSED", "RELEASED", "DELIVERED"];
 
-const EVENT_CODE: Record<Step, string> = {
+/**
+ * The status event each step is recorded with, in the API's vocabulary (StatusEventCode, mapped
+ * to UPU EMSEVT): steps that are customs decisions without a parcel event (registration, risk
+ * assessment, referrals, duties) record none, as the API would not.
+ */
+const EVENT_CODE: Record<Step, StatusEventCode | null> = {
   FILED: "ACCEPTED",
-  REGISTERED: "DECLARATION_REGISTERED",
-  RISK_ASSESSED: "RISK_ASSESSED",
-  CLEARED_TO_LOAD: "CLEARED_TO_LOAD",
-  RFI: "INFORMATION_REQUESTED",
-  SCREENING: "SCREENING_REQUESTED",
-  DO_NOT_LOAD: "DO_NOT_LOAD",
-  ARRIVED: "PRESENTED_TO_CUSTOMS",
-  DUTIES_ASSESSED: "DUTIES_ASSESSED",
+  REGISTERED: null,
+  RISK_ASSESSED: null,
+  CLEARED_TO_LOAD: null,
+  RFI: null,
+  SCREENING: null,
+  DO_NOT_LOAD: null,
+  ARRIVED: "ARRIVED",
+  DUTIES_ASSESSED: null,
   RELEASED: "RELEASED_FROM_CUSTOMS",
   HELD: "HELD_BY_CUSTOMS",
   DELIVERED: "DELIVERED",
-  RETURNED: "RETURNED_TO_SENDER",
-  SEIZED: "SEIZED",
+  RETURNED: "RETURNED",
+  SEIZED: "SEIZED_BY_CUSTOMS",
 };
+/** The reason an event of a step takes (EMSEVT retention / non-delivery). */
+const EVENT_REASON: Partial<Record<Step, string>> = { HELD: "INSPECTION", SEIZED: "PROHIBITED_GOODS", RETURNED: "REFUSED_BY_ADDRESSEE" };
 
 /** Steps recorded by the carrier or post; the rest by the destination's customs. */
 const TRANSPORT_STEPS = new Set<Step>(["FILED", "ARRIVED", "DELIVERED", "RETURNED"]);
@@ -1151,12 +1161,15 @@ class DeclarationFactory {
     const originCity = r.pick(ORIGIN_CITIES[origin]);
     path.forEach((step, i) => {
       const occurredAt = i === 0 ? filedAt - r.int(10, 240) * MINUTE : at(i);
+      const code = EVENT_CODE[step];
+      if (!code) return;
       out.statusEvents.push({
         id: randomUUID(),
         declarationId,
         // a return after arrival is a customs decision (the goods are under customs supervision)
         recordedById: TRANSPORT_STEPS.has(step) && !(step === "RETURNED" && path.includes("ARRIVED")) ? transportId : customs.id,
-        code: EVENT_CODE[step],
+        code,
+        reasonCode: EVENT_REASON[step] ?? null,
         occurredAt,
         place: step === "FILED" ? originCity : step === "DELIVERED" ? buyerCity : gateway,
         note: null,
@@ -1182,6 +1195,10 @@ class DeclarationFactory {
         placedAt: at(stepIndex),
         releasedAt,
         releasedById: open ? null : customs.id,
+        // as placeHold does: addressed to the filer; an RFI asks its question, due in 48 hours
+        addresseeId: filerId,
+        question: kind === "RFI" ? DEFAULT_RFI_QUESTION : null,
+        dueAt: kind === "RFI" ? at(stepIndex) + 48 * HOUR : null,
       });
     };
     const alert = (reason: RiskReason, stepIndex: number, status: AlertStatus, note: string | null) => {
@@ -1492,6 +1509,7 @@ export async function seedDemoWorld(hub: Hub, opts: { declarations: number; log:
   const count = opts.declarations ?? DEFAULT_DECLARATIONS;
   const shipped = await loadShippedRuleSets(hub.services.rules);
   log.info(shipped, "demo world: shipped rule sets loaded (illustrative)");
+  log.info(await loadShippedRiskRules(hub.services.rules), "demo world: shipped risk rules loaded (illustrative)");
   const { world, createdParties, createdAgreements } = await ensureWorld(hub.prisma);
   log.info({ createdParties, createdAgreements }, "demo world: parties and agreements ready");
   const keys = await issueDemoKeys(hub, world);
