@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { getNamedType, isLeafType, isListType, isNonNullType, isObjectType, type GraphQLSchema } from "graphql";
 import type { Declaration } from "../../src/generated/prisma/client";
 import { HOLDING_OF } from "../../src/authz/guarded-types";
@@ -18,6 +19,15 @@ export const CHILDREN = {
  */
 export const NESTED: Record<string, { parent: string; holder: string }> = {
   Referral: { parent: "Hold", holder: "addresseeId" },
+};
+
+/**
+ * Child fields the fixture leaves null because its record's history says so (type.field:
+ * why). Where readable, the matrix expects them null exactly when the stored row holds none;
+ * every other readable field must be non-null.
+ */
+export const LEFT_NULL: Record<string, string> = {
+  "Hold.escalatedToId": "the fixture's hold was answered and released, not escalated",
 };
 
 /** A declaration with every optional field filled, so a null in a response means "denied". */
@@ -44,20 +54,35 @@ export async function fileFullDeclaration(
   const p = t.db.prisma;
   const now = new Date();
   await p.declaration.update({ where: { id }, data: { movementReference: `MRN${id.slice(0, 8)}`, releasedAt: now } });
+  // an RFI placed automatically by a risk rule, answered by the filer and released: every
+  // field filled but escalatedToId (it was not escalated; see LEFT_NULL)
+  const rule = { id: randomUUID(), version: 3 };
   await p.hold.create({
-    data: { declarationId: id, placedById: customs.id, kind: "RFI", reason: "undervaluation suspected", response: "invoice sent", outcome: "cleared", releasedAt: now, status: "RELEASED" },
+    data: {
+      declarationId: id, placedById: customs.id, kind: "RFI", reason: "R-17 v3: undervaluation suspected", response: "invoice sent", outcome: "cleared",
+      releasedAt: now, releasedById: customs.id, status: "RELEASED", ruleId: rule.id, ruleVersion: rule.version,
+      addresseeId: filer.id, question: "Please send the invoice.", dueAt: new Date(now.getTime() + 2 * 86_400_000),
+      answerText: "invoice attached", answerDocuments: ["INV-2026-0042"], answeredAt: now, answeredById: filer.id,
+    },
   });
   await p.riskAlert.create({
-    data: { declarationId: id, raisedById: customs.id, raisedByRule: "R-17", severity: "HIGH", reasonCode: "VAL", reason: "value below market", resolutionNote: "checked", resolvedAt: now, status: "DISMISSED" },
+    data: { declarationId: id, raisedById: customs.id, raisedByRule: "R-17", ruleId: rule.id, ruleVersion: rule.version, severity: "HIGH", reasonCode: "VAL", reason: "value below market", resolutionNote: "checked", resolvedAt: now, status: "DISMISSED" },
   });
   await p.dutyAssessment.create({
-    // a corrected assessment (version 2), so its correctionReason is filled too
-    data: { declarationId: id, assessedById: customs.id, taxType: "VAT", base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: "IOSS", version: 2, correctionReason: "rate corrected" },
+    // a computed line of a corrected assessment (version 2) whose amount customs overrode,
+    // so correctionReason, computedAmount and overrideReason are filled too
+    data: {
+      declarationId: id, assessedById: customs.id, taxType: "VAT", base: "120.50", rate: "0.19", amount: "22.90", currency: "EUR", collectionModel: "IOSS",
+      version: 2, correctionReason: "rate corrected", lineKey: "VAT:*", method: "AD_VALOREM", explanation: "VAT 19% of EUR 120.50 (DE VAT_RATE * v1)",
+      basis: { taxableEventAt: now.toISOString(), consignmentValue: "120.50", currency: "EUR", rules: [{ jurisdiction: "DE", kind: "VAT_RATE", key: "*", version: 1, legalReference: "UStG 12" }] },
+      computedAmount: "22.90", overrideReason: "rounded as on the invoice",
+    },
   });
   const recorder = named.carrier ?? named.post ?? filer;
-  // every field filled (customsNote as well, though customs would write it), so a null means "denied"
+  // a retention (EME) with its reason, every field filled (customsNote as well, though customs
+  // would write it), so a null means "denied"
   await p.statusEvent.create({
-    data: { declarationId: id, recordedById: recorder.id, code: "PRESENTED_TO_CUSTOMS", occurredAt: now, place: "FRA", note: "presented at gate 2", customsNote: "x-ray lane" },
+    data: { declarationId: id, recordedById: recorder.id, code: "HELD_BY_CUSTOMS", reasonCode: "INSPECTION", occurredAt: now, place: "FRA", note: "held at gate 2 for inspection", customsNote: "x-ray lane" },
   });
   return p.declaration.findUniqueOrThrow({ where: { id } });
 }
