@@ -12,6 +12,7 @@
  * readable); a declaration it may not see is NOT_FOUND by id; clearanceStatus answers
  * exactly where it may read the tracking number, with the holds whose STATUS it may read.
  */
+import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import type { Agreement, Declaration } from "../../src/generated/prisma/client";
 import type { Contribution, DataCategory } from "../../src/generated/prisma/enums";
@@ -138,6 +139,8 @@ describe("read completeness: every allowed value present, every denied one absen
     if (stored instanceof Date) return new Date(answered as string).getTime() === stored.getTime();
     if (typeof stored === "object" && typeof (stored as { toFixed?: unknown }).toFixed === "function") return Number(answered) === Number(String(stored));
     if (Array.isArray(stored)) return JSON.stringify(stored) === JSON.stringify(answered);
+    // JSON (DutyAssessment.basis): the same value whatever the order of its keys
+    if (typeof stored === "object") return isDeepStrictEqual(stored, answered);
     return stored === answered;
   }
 
