@@ -120,10 +120,8 @@ async function startServing(
   };
 
   const schema = await buildHubSchema(events, { debug: false });
-  let server: RunningServer;
-  try {
-    server = await startServer(hub, schema, config.PORT, ready, { host: config.HOST });
-  } catch (err) {
+  // What runs beside the server; stopped on shutdown and when the server cannot start.
+  const stopBackground = async (): Promise<void> => {
     stopRetention();
     stopEventRetention();
     hub.feed.stop();
@@ -131,6 +129,12 @@ async function startServing(
     await hub.accessLog.close();
     await events.close();
     await hub.services.analytics.close();
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer(hub, schema, config.PORT, ready, { host: config.HOST });
+  } catch (err) {
+    await stopBackground();
     throw err;
   }
   // Webhook deliveries, in every instance (claims are shared safely through the database).
@@ -147,13 +151,7 @@ async function startServing(
       (stopping ??= (async () => {
         await server.stop();
         await webhooks.stop();
-        stopRetention();
-        stopEventRetention();
-        hub.feed.stop();
-        hub.dbHealth.stop();
-        await hub.accessLog.close();
-        await events.close();
-        await hub.services.analytics.close();
+        await stopBackground();
         await prisma.$disconnect();
         await embedded?.stop();
         await flushTracing(); // the last requests' spans

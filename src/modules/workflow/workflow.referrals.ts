@@ -3,10 +3,10 @@ import { CATEGORY_BIT } from "../../authz/categories";
 import { requirePrincipal, type HubContext } from "../../context/context";
 import { BadUserInputError, ConflictError } from "../../shared/errors";
 import { at, oneOf, optionalString, Problems, requiredString } from "../../shared/validation";
-import { changesOf, type Kept } from "../writes";
+import { changesOf, type Kept, type WriteJournal } from "../writes";
 import type { AnswerReferralInput, EscalateHoldInput } from "./workflow.inputs";
 import { FINAL_STATUSES, HOLD_STATUS, illegalTransition, statusWithOpenHolds } from "./workflow.lifecycle";
-import type { HoldRow } from "./workflow.repository";
+import type { DeclarationRow, HoldRow } from "./workflow.repository";
 import type { WorkflowSupport } from "./workflow.support";
 
 const MAX_TEXT = 2000;
@@ -50,12 +50,19 @@ export function referralOf(p: Problems, kind: HoldKind, input: { question?: stri
 export class Referrals {
   constructor(private readonly support: WorkflowSupport) {}
 
-  async answer(ctx: HubContext, holdId: string, input: AnswerReferralInput, idempotencyKey?: string | null): Promise<HoldRow> {
-    const principal = requirePrincipal(ctx);
+  /** An idempotent, journaled write on a hold the caller sees (NOT_FOUND otherwise); `work` asks the authority itself. */
+  private onVisibleHold(
+    ctx: HubContext,
+    operation: string,
+    holdId: string,
+    input: unknown,
+    idempotencyKey: string | null | undefined,
+    work: (journal: WriteJournal<HoldRow>, hold: HoldRow, declaration: DeclarationRow) => Promise<HoldRow>,
+  ): Promise<HoldRow> {
     return this.support.writes.run<HoldRow>(
       ctx,
       {
-        operation: "answerReferral",
+        operation,
         idempotencyKey,
         request: { holdId, input },
         keep: (row) => ({ ids: [row.id] }),
@@ -65,80 +72,74 @@ export class Referrals {
         const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.support.repo.findHold(id), (h) =>
           (ctx.authz.readableMask("Hold", h) & CATEGORY_BIT.STATUS) !== 0,
         );
-        await ctx.authz.assert("referral:answer", { declaration, addresseeId: hold.addresseeId });
-        const answer = checkAnswer(hold, input);
-        return this.support.locked(journal, hold.declarationId, async (d) => {
-          const now = new Date();
-          const row = await d.answerHold(hold.id, { ...answer, answeredAt: now, answeredById: principal.partyId });
-          if (!row) {
-            const current = await d.findHold(hold.id);
-            throw new ConflictError(
-              current?.status !== "OPEN" ? `Hold ${hold.id} was released; it takes no answer` : `Hold ${hold.id} was answered already`,
-              { holdId: hold.id },
-            );
-          }
-          journal.record(
-            {
-              recordType: "Hold",
-              recordId: hold.id,
-              declarationId: d.id,
-              holderId: hold.addresseeId,
-              changes: changesOf(hold, row, ["answerText", "answerDocuments", "screeningOutcome", "answeredAt", "answeredById"]),
-            },
-            now,
-          );
-          journal.emit("REFERRAL_ANSWERED", d.id, { holdId: hold.id, kind: hold.kind }, now);
-          return row;
-        });
+        return work(journal, hold, declaration);
       },
     );
+  }
+
+  async answer(ctx: HubContext, holdId: string, input: AnswerReferralInput, idempotencyKey?: string | null): Promise<HoldRow> {
+    const principal = requirePrincipal(ctx);
+    return this.onVisibleHold(ctx, "answerReferral", holdId, input, idempotencyKey, async (journal, hold, declaration) => {
+      await ctx.authz.assert("referral:answer", { declaration, addresseeId: hold.addresseeId });
+      const answer = checkAnswer(hold, input);
+      return this.support.locked(journal, hold.declarationId, async (d) => {
+        const now = new Date();
+        const row = await d.answerHold(hold.id, { ...answer, answeredAt: now, answeredById: principal.partyId });
+        if (!row) {
+          const current = await d.findHold(hold.id);
+          throw new ConflictError(
+            current?.status !== "OPEN" ? `Hold ${hold.id} was released; it takes no answer` : `Hold ${hold.id} was answered already`,
+            { holdId: hold.id },
+          );
+        }
+        journal.record(
+          {
+            recordType: "Hold",
+            recordId: hold.id,
+            declarationId: d.id,
+            holderId: hold.addresseeId,
+            changes: changesOf(hold, row, ["answerText", "answerDocuments", "screeningOutcome", "answeredAt", "answeredById"]),
+          },
+          now,
+        );
+        journal.emit("REFERRAL_ANSWERED", d.id, { holdId: hold.id, kind: hold.kind }, now);
+        return row;
+      });
+    });
   }
 
   /** Customs close the hold as escalated and place the more severe one, addressed to the same party. */
   async escalate(ctx: HubContext, holdId: string, input: EscalateHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    return this.support.writes.run<HoldRow>(
-      ctx,
-      {
-        operation: "escalateHold",
-        idempotencyKey,
-        request: { holdId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: async (kept) => (await this.support.repo.findHold(ids(kept)[0]))!,
-      },
-      async (journal) => {
-        const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.support.repo.findHold(id), (h) =>
-          (ctx.authz.readableMask("Hold", h) & CATEGORY_BIT.STATUS) !== 0,
-        );
-        await ctx.authz.assert(`hold:release:${hold.kind}`, { declaration });
-        const p = new Problems();
-        const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
-        p.throwIfAny();
-        if (!(ESCALATION[hold.kind] ?? []).includes(kind!)) {
-          throw BadUserInputError.at("input.kind", `a ${hold.kind} hold escalates to ${(ESCALATION[hold.kind] ?? []).join(" or ") || "nothing"}, not ${kind}`);
-        }
-        await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
-        const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
-        const now = new Date();
-        const referral = referralOf(p, kind!, input, now);
-        p.throwIfAny();
-        return this.support.locked(journal, hold.declarationId, async (d, changes) => {
-          if (FINAL_STATUSES.has(d.current.status)) throw illegalTransition(d.id, d.current.status, HOLD_STATUS[kind!], "the declaration is final");
-          const open = (await d.openHolds()).filter((h) => h.id !== hold.id);
-          const next = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: now, addresseeId: d.current.filerId, ...referral });
-          const closed = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: now, outcome: `ESCALATED to ${kind}: ${reason}`, response: null }, next.id);
-          if (!closed) throw new ConflictError(`Hold ${hold.id} was already released`, { from: "RELEASED", to: "RELEASED" });
-          journal.record({ recordType: "Hold", recordId: hold.id, declarationId: d.id, holderId: hold.placedById, changes: changesOf(hold, closed, ["status", "releasedAt", "releasedById", "outcome", "escalatedToId"]) }, now);
-          journal.record({ recordType: "Hold", recordId: next.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, next) }, now);
-          journal.emit("HOLD_RELEASED", d.id, { holdId: hold.id, kind: hold.kind }, now);
-          journal.emit("HOLD_PLACED", d.id, { holdId: next.id, kind: next.kind }, now);
-          // the status follows the open holds: the new one counts, the closed one no longer
-          const target = statusWithOpenHolds([...open.map((h) => h.kind), kind!]);
-          if (target && target !== d.current.status) await this.support.move(d, target, now, changes, journal);
-          return next;
-        });
-      },
-    );
+    return this.onVisibleHold(ctx, "escalateHold", holdId, input, idempotencyKey, async (journal, hold, declaration) => {
+      await ctx.authz.assert(`hold:release:${hold.kind}`, { declaration });
+      const p = new Problems();
+      const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
+      p.throwIfAny();
+      if (!(ESCALATION[hold.kind] ?? []).includes(kind!)) {
+        throw BadUserInputError.at("input.kind", `a ${hold.kind} hold escalates to ${(ESCALATION[hold.kind] ?? []).join(" or ") || "nothing"}, not ${kind}`);
+      }
+      await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
+      const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
+      const now = new Date();
+      const referral = referralOf(p, kind!, input, now);
+      p.throwIfAny();
+      return this.support.locked(journal, hold.declarationId, async (d, changes) => {
+        if (FINAL_STATUSES.has(d.current.status)) throw illegalTransition(d.id, d.current.status, HOLD_STATUS[kind!], "the declaration is final");
+        const open = (await d.openHolds()).filter((h) => h.id !== hold.id);
+        const next = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: now, addresseeId: d.current.filerId, ...referral });
+        const closed = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: now, outcome: `ESCALATED to ${kind}: ${reason}`, response: null }, next.id);
+        if (!closed) throw new ConflictError(`Hold ${hold.id} was already released`, { from: "RELEASED", to: "RELEASED" });
+        journal.record({ recordType: "Hold", recordId: hold.id, declarationId: d.id, holderId: hold.placedById, changes: changesOf(hold, closed, ["status", "releasedAt", "releasedById", "outcome", "escalatedToId"]) }, now);
+        journal.record({ recordType: "Hold", recordId: next.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, next) }, now);
+        journal.emit("HOLD_RELEASED", d.id, { holdId: hold.id, kind: hold.kind }, now);
+        journal.emit("HOLD_PLACED", d.id, { holdId: next.id, kind: next.kind }, now);
+        // the status follows the open holds: the new one counts, the closed one no longer
+        const target = statusWithOpenHolds([...open.map((h) => h.kind), kind!]);
+        if (target && target !== d.current.status) await this.support.move(d, target, now, changes, journal);
+        return next;
+      });
+    });
   }
 }
 
