@@ -16,6 +16,7 @@
 //      off, as the destination customs (every category) and as a carrier (mixed rights), and the
 //      SQL statements per request for page sizes 10, 100, 1000;
 //   4. startup: `node dist/src/main.js` on a fresh embedded data dir to /readyz, then SIGTERM;
+//      and a fresh clone of HEAD: `npm ci`, then `npm start` to /readyz;
 //   5. events (scripts/bench/events.ts): 1,000 and 10,000 WebSocket subscribers across 200
 //      parties while holds are placed at 50/s through the API (clients in child processes):
 //      commit-to-receipt p50/p99, events lost or delivered to a party not entitled (against
@@ -34,9 +35,7 @@
 // BENCH_TIMEOUT_MINUTES (90), BENCH_DATABASE_URL; BENCH_ANALYTICS_DATABASE_URL (analytics on a database seeded before); events: BENCH_SUBSCRIBERS, BENCH_HOLD_RATE, BENCH_HOLD_SECONDS,
 // BENCH_EVENT_DECLARATIONS (declarations seeded for it, default 60,000; --quick 25,000).
 import "reflect-metadata";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execute, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
@@ -63,6 +62,7 @@ import { benchObservability } from "./bench/observability";
 import { benchAnalytics } from "./bench/analytics";
 import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
 import { benchRevenue } from "./bench/revenue";
+import { benchStartup } from "./bench/startup";
 import {
   ScratchDatabases,
   countingPool,
@@ -950,123 +950,6 @@ async function benchAuthz(o: Options, cw: ClearanceWorld): Promise<void> {
   }
 }
 
-// ---- 4. startup ----------------------------------------------------------------------
-
-interface StartResult {
-  readyMs: number;
-  stopMs: number;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  output: string;
-}
-
-async function startAndStop(dataDir: string, timeoutMs: number): Promise<StartResult> {
-  const repo = path.resolve(__dirname, "..", "..");
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  // The child gets a clean hub environment: embedded storage, defaults, no Redis.
-  for (const [k, v] of Object.entries(process.env)) if (!/^(HUB_|DATABASE_URL|REDIS_URL|NODE_ENV|LOG_LEVEL|PORT$)/.test(k)) env[k] = v;
-  Object.assign(env, { HUB_DATA_DIR: dataDir, PORT: String(port) });
-  const t0 = nowMs();
-  const child = spawn(process.execPath, [path.join(repo, "dist", "src", "main.js")], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  let done = false;
-  void exited.then(() => (done = true));
-  try {
-    let readyMs = -1;
-    while (nowMs() - t0 < timeoutMs && !done) {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) })
-        .then((r) => r.status === 200)
-        .catch(() => false);
-      if (ok) {
-        readyMs = nowMs() - t0;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    if (readyMs < 0) throw new Error(`the hub was not ready within ${timeoutMs / 1000} s${done ? " (it exited)" : ""}:\n${output.slice(-2000)}`);
-    const s0 = nowMs();
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
-    const { code, signal } = await exited;
-    clearTimeout(timer);
-    return { readyMs, stopMs: nowMs() - s0, exitCode: code, signal, output };
-  } finally {
-    if (!done) child.kill("SIGKILL");
-  }
-}
-
-/** The first start's phases, from the gaps between its log lines (pino's `time`, ms). */
-function startupPhases(output: string): string {
-  const lines = output
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { time: number; msg: string });
-  const at = (msg: string) => lines.find((l) => l.msg === msg)?.time;
-  const span = (from: string, to: string) => {
-    const a = at(from);
-    const b = at(to);
-    return a !== undefined && b !== undefined ? `${((b - a) / 1000).toFixed(2)} s` : "?";
-  };
-  return [
-    `PGlite start (initdb) ${span("starting embedded PostgreSQL (PGlite)", "applying migrations")}`,
-    `migrations ${span("applying migrations", "migrations applied")}`,
-    `operator party, schema engine exit ${span("migrations applied", "first start: setting the store up")}`,
-    `demo world ${span("first start: setting the store up", "demo world seeded")}`,
-    `keys, schema, listen ${span("demo world seeded", "Luxor Hub listening")}`,
-  ].join("; ");
-}
-
-async function benchStartup(): Promise<void> {
-  heading("4. Startup: node dist/src/main.js, embedded storage, demo seed, to /readyz = 200");
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "luxor-bench-"));
-  try {
-    const first = await startAndStop(dataDir, 180_000);
-    const again = await startAndStop(dataDir, 120_000);
-    const row = (name: string, r: StartResult) => [
-      name,
-      `${(r.readyMs / 1000).toFixed(2)} s`,
-      `${(r.stopMs / 1000).toFixed(2)} s`,
-      r.signal ? `signal ${r.signal}` : String(r.exitCode),
-    ];
-    console.log(
-      table([
-        ["start", "to /readyz 200", "SIGTERM to exit", "exit code"],
-        row("fresh data dir (migrations + demo seed)", first),
-        row("restart on the same data dir", again),
-      ]),
-    );
-    note(`HUB_DATA_DIR=${dataDir} (removed afterwards), default configuration otherwise (HUB_SEED=demo, 3,000 declarations)`);
-    note(`where the first start's time goes (from its log): ${startupPhases(first.output)}`);
-    for (const r of [first, again]) {
-      if (r.exitCode === 0) continue;
-      // The log only (the demo keys of a throwaway store are of no interest here).
-      const log = r.output.split("\n").filter((l) => l.startsWith("{")).slice(-3);
-      note(`a start that did not exit 0 (exit ${r.exitCode ?? r.signal}); its last log lines:`);
-      for (const l of log) note(`  ${l.slice(0, 200)}`);
-    }
-    verdicts.push({
-      measure: "Startup, fresh embedded store + demo seed",
-      figure: `${(first.readyMs / 1000).toFixed(2)} s to ready (restart ${(again.readyMs / 1000).toFixed(2)} s)`,
-      target: "< 10 s",
-      result: first.readyMs < 10_000 ? "PASS" : "MISS",
-    });
-    const clean = first.exitCode === 0 && again.exitCode === 0;
-    verdicts.push({
-      measure: "SIGTERM exits 0",
-      figure: `exit ${first.exitCode ?? first.signal} / ${again.exitCode ?? again.signal}`,
-      target: "exit 0",
-      result: clean ? "PASS" : "MISS",
-    });
-  } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
 
 // ---- main ----------------------------------------------------------------------------
 
@@ -1142,7 +1025,7 @@ async function main(): Promise<void> {
       if (seededAnalytics) await runAnalyticsBench(o, cw);
       await dbs.drop(cw.url);
     }
-    if (o.only.has("startup")) await benchStartup();
+    if (o.only.has("startup")) await benchStartup((v) => verdicts.push(v));
     if (o.only.has("events")) {
       await benchEvents(o.events, {
         dbs,
