@@ -6,8 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pino from "pino";
-import { createLogger, type Logger } from "../../src/infra/logger";
+import { createLogger, logDestination, type Logger } from "../../src/infra/logger";
 import type { LoadReport } from "./load";
 import { fmtInt, fmtMs, heading, note, runLoad, table } from "./util";
 
@@ -29,9 +28,10 @@ export async function benchObservability(b: ObservabilityBench): Promise<void> {
   heading("2b. clearanceStatus with metrics and request log on vs off (HUB_METRICS, HUB_REQUEST_LOG)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "luxor-bench-log-"));
   const file = path.join(dir, "hub.log");
-  const destination = pino.destination({ dest: file, mkdir: true });
+  // the destination a deployment gets (src/infra/logger.ts), on a file instead of stdout
+  const destination = logDestination(file);
   const on = await b.start(ON, createLogger("info", destination));
-  const off = await b.start(OFF, createLogger("info", pino.destination({ dest: path.join(dir, "off.log") })));
+  const off = await b.start(OFF, createLogger("info", logDestination(path.join(dir, "off.log"))));
   try {
     const cpu = new Map<LoadReport, number>();
     const measured = async (title: string, url: string) => {

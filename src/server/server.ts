@@ -268,7 +268,8 @@ export async function startServer(
       ...(protection.plugins as ApolloServerPlugin<HubContext>[]).filter((p) => !("unexpectedErrorProcessingRequest" in p)),
       accessLogPlugin,
       rateLimit.plugin(),
-      observe.requests.plugin(),
+      // off (HUB_METRICS and HUB_REQUEST_LOG), no per-request hook at all
+      ...(observe.requests.enabled ? [observe.requests.plugin()] : []),
       serviceUnavailablePlugin<HubContext>(config.HUB_RETRY_AFTER_SECONDS),
       // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
