@@ -19,10 +19,8 @@ const REPO = path.resolve(__dirname, "..", "..", "..");
 /** Starts the hub of `repo` (`node dist/src/main.js`, or `npm start` when asked) until /readyz is 200, then SIGTERM. */
 async function startAndStop(dataDir: string, timeoutMs: number, repo = REPO, viaNpm = false): Promise<StartResult> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
   // The child gets a clean hub environment: embedded storage, defaults, no Redis.
-  for (const [k, v] of Object.entries(process.env)) if (!/^(HUB_|DATABASE_URL|REDIS_URL|NODE_ENV|LOG_LEVEL|PORT$)/.test(k)) env[k] = v;
-  Object.assign(env, { HUB_DATA_DIR: dataDir, PORT: String(port) });
+  const env = { ...userEnv(), HUB_DATA_DIR: dataDir, PORT: String(port) };
   const t0 = nowMs();
   const child = viaNpm
     ? spawn("npm", ["start", "--silent"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] })
@@ -80,6 +78,13 @@ function startupPhases(output: string): string {
   ].join("; ");
 }
 
+/** A new user's shell: none of the bench's own settings (NODE_ENV=production would make npm ci skip dev tools). */
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(HUB_|DATABASE_URL|REDIS_URL|NODE_ENV|LOG_LEVEL|PORT$|npm_)/.test(k)) env[k] = v;
+  return env;
+}
+
 /**
  * What a new user runs: a clone of this checkout's HEAD, `npm ci` (which builds), then
  * `npm start` to /readyz on the embedded store with the demo seed. npm's cache is warm on a
@@ -90,7 +95,12 @@ async function freshClone(): Promise<{ installMs: number; start: StartResult }> 
   try {
     execFileSync("git", ["clone", "--quiet", REPO, dir], { stdio: "ignore" });
     const t0 = nowMs();
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "ignore" });
+    try {
+      execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, env: userEnv(), stdio: "pipe", maxBuffer: 64 << 20 });
+    } catch (err) {
+      const out = err as { stdout?: Buffer; stderr?: Buffer };
+      throw new Error(`npm ci in a fresh clone failed:\n${String(out.stderr ?? "").slice(-2000)}${String(out.stdout ?? "").slice(-1000)}`);
+    }
     const installMs = nowMs() - t0;
     const start = await startAndStop(path.join(dir, ".hub-data"), 180_000, dir, true);
     return { installMs, start };
