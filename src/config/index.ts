@@ -67,9 +67,10 @@ const schema = z.object({
   HUB_STATS_MIN_GROUP_SIZE: int(1, 1000000, 5),
   HUB_ANALYTICS_TIMEOUT_MS: int(10, 600000, 10000),
   HUB_ANALYTICS_MAX_COST: int(1, 1000000, 2000),
-  // the GraphQL IDE at /graphql for browsers, and introspection (src/server/web.ts);
-  // unset: on, except with NODE_ENV=production
+  // the GraphQL IDE at /graphql for browsers, introspection and the measurement page at
+  // /dashboard (src/server/web.ts); unset: on, except with NODE_ENV=production
   HUB_IDE: oneOf(["on", "off"]).optional(),
+  HUB_DASHBOARD: oneOf(["on", "off"]).optional(),
   HUB_INTROSPECTION: oneOf(["on", "off"]).optional(),
   // Webhooks (src/modules/webhooks): SSRF allow-list, timeouts, retries, the worker.
   HUB_WEBHOOK_ALLOW_HOSTS: z.string().default(""),

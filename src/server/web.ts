@@ -16,12 +16,14 @@ export interface WebSettings {
   ide: boolean;
   /** __schema / __type queries (HUB_INTROSPECTION) */
   introspection: boolean;
+  /** the measurement page at /dashboard (HUB_DASHBOARD) */
+  dashboard: boolean;
 }
 
-/** Both on unless set, except with NODE_ENV=production, where both are off unless set. */
+/** Each on unless set, except with NODE_ENV=production, where each is off unless set. */
 export function webSettings(config: Config): WebSettings {
   const on = (v: "on" | "off" | undefined) => (v ?? (config.isProduction ? "off" : "on")) === "on";
-  return { ide: on(config.HUB_IDE), introspection: on(config.HUB_INTROSPECTION) };
+  return { ide: on(config.HUB_IDE), introspection: on(config.HUB_INTROSPECTION), dashboard: on(config.HUB_DASHBOARD) };
 }
 
 export const INTROSPECTION_OFF_MESSAGE =
@@ -77,16 +79,27 @@ function servePage(app: express.Express, name: string, log: Logger): express.Req
   };
 }
 
+/** A plain 404 naming the setting that turned a page off. */
+const turnedOff = (text: string): express.RequestHandler => (_req, res) => {
+  res.status(404).type("text/plain").send(`${text}\n`);
+};
+
 /**
- * /dashboard is the measurement page (src/web/dashboard). Browsers opening /graphql get the IDE (or, with HUB_IDE=off, a plain 404 saying so);
- * every other request there goes on to `graphql`.
+ * /dashboard is the measurement page (src/web/dashboard), or with HUB_DASHBOARD=off a plain
+ * 404 saying so (its assets are not served either). Browsers opening /graphql get the IDE (or,
+ * with HUB_IDE=off, a plain 404 saying so); every other request there goes on to `graphql`.
  */
 export function mountWeb(app: express.Express, settings: WebSettings, log: Logger, graphql: express.RequestHandler): void {
-  app.get("/dashboard", servePage(app, "dashboard", log));
+  app.get(
+    "/dashboard",
+    settings.dashboard
+      ? servePage(app, "dashboard", log)
+      : turnedOff("The measurement page is turned off on this hub (HUB_DASHBOARD=off). Its numbers are the declarationStats query at /graphql."),
+  );
   const ide = settings.ide ? servePage(app, "ide", log) : null;
+  const ideOff = turnedOff("The GraphQL IDE is turned off on this hub (HUB_IDE=off). Send GraphQL requests here with Accept: application/json.");
   app.get("/graphql", (req, res, next) => {
     if (req.accepts([...GRAPHQL_TYPES, "text/html"]) !== "text/html") return graphql(req, res, next);
-    if (ide) return ide(req, res, next);
-    res.status(404).type("text/plain").send("The GraphQL IDE is turned off on this hub (HUB_IDE=off). Send GraphQL requests here with Accept: application/json.\n");
+    return (ide ?? ideOff)(req, res, next);
   });
 }

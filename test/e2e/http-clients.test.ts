@@ -181,13 +181,52 @@ describe("GraphQL over HTTP for clients", () => {
   });
 });
 
-describe("HUB_IDE and HUB_INTROSPECTION", () => {
-  it("are on by default, off by default in production, and either can be set", () => {
-    expect(webSettings(loadConfig({ NODE_ENV: "test" }))).toEqual({ ide: true, introspection: true });
-    expect(webSettings(loadConfig({ NODE_ENV: "production" }))).toEqual({ ide: false, introspection: false });
-    expect(webSettings(loadConfig({ NODE_ENV: "production", HUB_IDE: "on" }))).toEqual({ ide: true, introspection: false });
-    expect(webSettings(loadConfig({ NODE_ENV: "development", HUB_INTROSPECTION: "off" }))).toEqual({ ide: true, introspection: false });
+describe("HUB_IDE, HUB_INTROSPECTION and HUB_DASHBOARD", () => {
+  it("are on by default, off by default in production, and each can be set", () => {
+    expect(webSettings(loadConfig({ NODE_ENV: "test" }))).toEqual({ ide: true, introspection: true, dashboard: true });
+    expect(webSettings(loadConfig({ NODE_ENV: "production" }))).toEqual({ ide: false, introspection: false, dashboard: false });
+    expect(webSettings(loadConfig({ NODE_ENV: "production", HUB_IDE: "on" }))).toEqual({ ide: true, introspection: false, dashboard: false });
+    expect(webSettings(loadConfig({ NODE_ENV: "production", HUB_DASHBOARD: "on" }))).toEqual({ ide: false, introspection: false, dashboard: true });
+    expect(webSettings(loadConfig({ NODE_ENV: "development", HUB_INTROSPECTION: "off" }))).toEqual({ ide: true, introspection: false, dashboard: true });
+    expect(webSettings(loadConfig({ NODE_ENV: "development", HUB_DASHBOARD: "off" }))).toEqual({ ide: true, introspection: true, dashboard: false });
     expect(() => loadConfig({ HUB_IDE: "yes" })).toThrow(/HUB_IDE/);
+    expect(() => loadConfig({ HUB_DASHBOARD: "true" })).toThrow(/HUB_DASHBOARD/);
+  });
+
+  describe("HUB_DASHBOARD=off outside production", () => {
+    let t: TestHub;
+    beforeAll(async () => {
+      t = await startTestHub({ env: { NODE_ENV: "development", HUB_DASHBOARD: "off" } });
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it("answers /dashboard and its assets 404 naming the setting; the IDE stays on", async () => {
+      const res = await fetch(new URL("/dashboard", t.server!.url), { headers: { accept: "text/html" } });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toMatch(/measurement page is turned off on this hub \(HUB_DASHBOARD=off\)/);
+      expect((await fetch(new URL("/assets/dashboard/dashboard.js", t.server!.url))).status).toBe(404);
+      expect((await fetch(t.server!.url, { headers: { accept: "text/html" } })).status).toBe(200);
+    });
+  });
+
+  describe("HUB_DASHBOARD=on in production", () => {
+    let t: TestHub;
+    beforeAll(async () => {
+      t = await startTestHub({ env: { NODE_ENV: "production", HUB_DASHBOARD: "on" } });
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it("serves the page and its script while the IDE stays off", async () => {
+      const res = await fetch(new URL("/dashboard", t.server!.url), { headers: { accept: "text/html" } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('src="/assets/dashboard/dashboard.js"');
+      expect((await fetch(new URL("/assets/dashboard/dashboard.js", t.server!.url))).status).toBe(200);
+      expect((await fetch(t.server!.url, { headers: { accept: "text/html" } })).status).toBe(404);
+    });
   });
 
   describe("in production, unset", () => {
@@ -206,6 +245,12 @@ describe("HUB_IDE and HUB_INTROSPECTION", () => {
       expect(res.status).toBe(404);
       expect(await res.text()).toMatch(/IDE is turned off on this hub \(HUB_IDE=off\)/);
       expect((await fetch(new URL("/assets/ide/ide.js", t.server!.url))).status).toBe(404);
+    });
+
+    it("a browser at /dashboard is told the measurement page is off", async () => {
+      const res = await fetch(new URL("/dashboard", t.server!.url), { headers: { accept: "text/html" } });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toMatch(/\(HUB_DASHBOARD=off\)/);
     });
 
     it("refuses introspection over HTTP with the hub's own message, and still answers __typename", async () => {
