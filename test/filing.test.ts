@@ -183,6 +183,11 @@ describe("fileOne", () => {
     expect(await countItems()).toBe(items);
   });
 
+  it("accepts a heading of a chapter whose headings were not checked before (8485, new in HS 2022)", async () => {
+    const r = await filing.fileOne(as(platform), input({ goodsItems: [item({ hsCode: "8485.10", value: "39.80" })] }));
+    expect(r.created).toBe(true);
+  });
+
   it("refuses a different payload under the same localReference with CONFLICT naming it", async () => {
     const first = input();
     const a = await filing.fileOne(as(platform), first);
@@ -275,6 +280,7 @@ describe("validation names every problem with its path", () => {
     ["bad HS code", { hsCode: "61091" }, "hsCode", /6 to 10 digits/],
     ["HS code of no chapter", { hsCode: "000000" }, "hsCode", /no chapter 00/],
     ["HS code of no heading", { hsCode: "611800" }, "hsCode", /no heading 6118/],
+    ["HS code of no heading in chapter 84", { hsCode: "849910" }, "hsCode", /chapter 84 has no heading 8499/],
     ["item in another currency than the declaration", { currency: "JPY" }, "currency", /must be EUR, the declaration's currency/],
     ["excise goods under IOSS", { hsCode: "220421" }, "hsCode", /excise goods .* cannot be declared under IOSS/],
     ["bad item currency", { currency: "XAU" }, "currency"],

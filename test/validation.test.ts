@@ -77,7 +77,9 @@ describe("validators", () => {
   it("HS codes: chapters and headings of the shipped nomenclature (its source and edition named)", () => {
     expect(HS_NOMENCLATURE.edition).toBe("HS 2022");
     expect(HS_NOMENCLATURE.source).toMatch(/World Customs Organization/);
+    expect(HS_NOMENCLATURE.source).toMatch(/UN Comtrade/);
     expect(HS_NOMENCLATURE.chapters.size).toBe(96); // 01 to 97, 77 reserved
+    expect(HS_NOMENCLATURE.headings.size).toBe(1228); // every heading of HS 2022
     expect(check(hsCode, "000000").problems[0]).toMatch(/there is no chapter 00/);
     expect(check(hsCode, "770000").problems[0]).toMatch(/there is no chapter 77/);
     expect(check(hsCode, "980100").value).toBe("980100"); // chapters 98 and 99: national use (HTSUS, CN)
@@ -85,7 +87,14 @@ describe("validators", () => {
     expect(check(hsCode, "611800").problems[0]).toMatch(/chapter 61 has no heading 6118/);
     expect(check(hsCode, "950100").problems[0]).toMatch(/chapter 95 has no heading 9501/); // deleted in 2007
     expect(check(hsCode, "950300").value).toBe("950300");
-    expect(check(hsCode, "847130").value).toBe("847130"); // chapter 84: headings not shipped, chapter checked
+    expect(check(hsCode, "847130").value).toBe("847130");
+    // chapters whose headings were not shipped before: now checked by heading too
+    expect(check(hsCode, "848510").value).toBe("848510"); // additive manufacturing, new in HS 2022
+    expect(check(hsCode, "852411").value).toBe("852411"); // flat panel display modules, new in HS 2022
+    expect(check(hsCode, "030910").value).toBe("030910");
+    expect(check(hsCode, "849910").problems[0]).toMatch(/chapter 84 has no heading 8499/);
+    expect(check(hsCode, "071500").problems[0]).toMatch(/chapter 07 has no heading 0715/);
+    expect(check(hsCode, "999999").value).toBe("999999"); // national use, not UN Comtrade's 9999
   });
 
   it("HS codes: 6 to 10 digits, dots ignored", () => {

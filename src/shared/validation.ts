@@ -94,8 +94,7 @@ export function currencyCode(p: Problems, path: string, v: unknown): string | un
 
 /**
  * The HS nomenclature the hub checks codes against (src/shared/data/hs-nomenclature.json):
- * its source and edition are named in the file. Every chapter; headings for the chapters
- * the file lists (others are checked by chapter only).
+ * every chapter and four-digit heading of the edition it names, with its source.
  */
 export const HS_NOMENCLATURE = {
   source: nomenclature.source,
@@ -103,14 +102,14 @@ export const HS_NOMENCLATURE = {
   chapters: new Set(Object.keys(nomenclature.chapters)),
   /** reserved by the HS for special national uses: accepted without a heading check */
   nationalUse: new Set(nomenclature.nationalUse.chapters),
-  headings: new Map(Object.entries(nomenclature.headings as Record<string, string[]>).map(([ch, list]) => [ch, new Set(list)])),
+  headings: new Set(Object.keys(nomenclature.headings)),
   excise: new Set(nomenclature.excise.headings),
   exciseReference: nomenclature.excise.legalReference,
 };
 
 /**
- * HS code: 6 digits internationally, up to 10 nationally, of a chapter (and, where the
- * nomenclature file lists them, a heading) of the HS. Dots and spaces ("6109.10") are dropped.
+ * HS code: 6 digits internationally, up to 10 nationally, of a chapter and heading of the
+ * HS (chapters 98 and 99 of national use excepted). Dots and spaces ("6109.10") are dropped.
  */
 export function hsCode(p: Problems, path: string, v: unknown): string | undefined {
   const s = typeof v === "string" ? v.replace(/[\s.]/g, "") : "";
@@ -124,8 +123,7 @@ export function hsCode(p: Problems, path: string, v: unknown): string | undefine
     p.add(path, `must be in a chapter of the HS nomenclature (${HS_NOMENCLATURE.edition}): there is no chapter ${chapter}`);
     return undefined;
   }
-  const headings = HS_NOMENCLATURE.headings.get(chapter);
-  if (headings && !headings.has(s.slice(0, 4))) {
+  if (!HS_NOMENCLATURE.headings.has(s.slice(0, 4))) {
     p.add(path, `must be in a heading of the HS nomenclature (${HS_NOMENCLATURE.edition}): chapter ${chapter} has no heading ${s.slice(0, 4)}`);
     return undefined;
   }
