@@ -13,7 +13,8 @@ import { RatesRepository } from "./rates.repository";
 import { ALL_MEASURES, keyCategories, StatsRepository, type Measure, type StatsResult, type StatsRow } from "./stats.repository";
 import { StatsGroupKey, type DeclarationStats, type DeclarationStatsArgs } from "./stats.types";
 import type { DeclarationWhere } from "./analytics.inputs";
-import { recordInference } from "./inference";
+import { recordInference, relationCategories } from "./inference";
+import { InferenceRepository } from "./inference.repository";
 import { ListRepository, sortSpec } from "./list.repository";
 import { BadUserInputError } from "../../shared/errors";
 import { DataCategory } from "../../authz/categories";
@@ -96,9 +97,17 @@ export class AnalyticsService {
     const minGroupSize = Math.max(args.minGroupSize ?? floor, floor);
     const repo = new StatsRepository(this.db, compiled.policySql, money, policy.partyId);
     const measures = measuresOf(fields);
-    const result: StatsResult = await repo.run({ filter: compiled.sql, categories, groupBy, minGroupSize, limit: args.limit, measures });
+    const result: StatsResult = await repo.run({
+      filter: compiled.sql,
+      categories,
+      groupBy,
+      minGroupSize,
+      limit: args.limit,
+      measures,
+      relations: compiled.relations,
+    });
     const extra = [...(measures.has("value") ? [DataCategory.COMMERCIAL] : []), ...(measures.has("clearance") ? [DataCategory.STATUS] : [])];
-    recordInference(ctx, policy, result.holders ?? [], categories, "aggregate", extra);
+    recordInference(ctx, policy, result.holders ?? [], categories, "aggregate", extra, relationCategories(compiled.relations));
     return {
       referenceCurrency: money.reference,
       minGroupSize,
@@ -112,8 +121,10 @@ export class AnalyticsService {
 export interface AnalyticsPage {
   edges: { id: string; cursor: string }[];
   hasNextPage: boolean;
-  /** categories the filter and sort read on each declaration returned */
-  categories: DataCategory[];
+  /** categories the filter read on each declaration returned */
+  filterCategories: DataCategory[];
+  /** categories the sort keys read on each declaration returned */
+  sortCategories: DataCategory[];
   totalCount: () => Promise<number>;
 }
 
@@ -159,20 +170,30 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   if (keys.length > 5) problems.add("orderBy", "at most 5 keys");
   problems.throwIfAny();
   service.checkCost(compiled.cost * Math.ceil(args.first / 100) + Math.ceil(args.first / 10) + 5 * keys.length);
-  const categories = [...new Set([...compiled.categories, ...keys.map((k) => k.spec.category)])];
+  const sortCategories = [...new Set(keys.map((k) => k.spec.category))];
+  const categories = [...new Set([...compiled.categories, ...sortCategories])];
   const where = Prisma.sql`${compiled.policySql.readable("d", categories)} AND ${compiled.sql}`;
   const signature = args.orderBy.map((o) => `${o.field}:${o.direction}`).join(",");
   const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
   const repo = new ListRepository(service.db, compiled.policySql);
   const rows = await repo.page({ where, keys, after, take: args.first + 1 });
   const page = rows.slice(0, args.first);
+  // holders of the related records (holds, alerts, ...) the filter was evaluated on; the
+  // filers of the page are logged with the rows (recordRowsInference)
+  const inference = new InferenceRepository(service.db, compiled.policySql, policy.partyId);
+  const related = relationCategories(compiled.relations);
+  recordInference(ctx, policy, await inference.ofIds(page.map((r) => r.id), compiled.relations), [], "filter", [], related);
   return {
     edges: page.map((r) => ({ id: r.id, cursor: CursorCodec.encode(signature, r.keys, r.id) })),
     hasNextPage: rows.length > args.first,
-    categories,
+    filterCategories: [...compiled.categories],
+    sortCategories,
     totalCount: async () => {
-      const { total, holders } = await repo.count(where, policy.partyId);
-      recordInference(ctx, policy, holders, categories, "count", []);
+      const [{ total, holders }, relatedHolders] = await Promise.all([
+        repo.count(where, policy.partyId),
+        inference.ofMatches(where, compiled.relations),
+      ]);
+      recordInference(ctx, policy, [...holders, ...relatedHolders], categories, "count", [], related);
       return total;
     },
   };

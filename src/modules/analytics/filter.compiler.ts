@@ -152,8 +152,8 @@ export interface CompiledFilter {
   categories: Set<DataCategory>;
   /** conditions, relations counted 10 each: the query cost's filter part */
   cost: number;
-  /** relations the filter reaches (their holders' data is read) */
-  relations: Set<string>;
+  /** relations the filter reaches, with the categories each of its conditions on them compares (their holders' data is read) */
+  relations: Map<string, DataCategory[][]>;
 }
 
 /**
@@ -162,7 +162,7 @@ export interface CompiledFilter {
  */
 export class FilterCompiler {
   private categories = new Set<DataCategory>();
-  private relations = new Set<string>();
+  private relations = new Map<string, DataCategory[][]>();
   private cost = 0;
   private aliases = 0;
 
@@ -230,7 +230,6 @@ export class FilterCompiler {
       this.problems.add(path, given.length ? "some and none cannot be combined (nest them under AND)" : "needs some or none");
       return Prisma.sql`FALSE`;
     }
-    this.relations.add(name);
     this.cost += 10;
     const alias = `r${++this.aliases}`;
     const cats = new Set<DataCategory>();
@@ -241,6 +240,7 @@ export class FilterCompiler {
       cats.add(spec.columns[key].category);
       conds.push(this.leaf(alias, spec.columns[key], value, `${path}.${given[0]}.${key}`));
     }
+    this.relations.set(name, [...(this.relations.get(name) ?? []), [...cats]]);
     const a = (c: string) => Prisma.raw(`${alias}."${c}"`);
     const holder = spec.holder ? a(spec.holder) : null;
     const parts = [

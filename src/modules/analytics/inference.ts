@@ -2,6 +2,8 @@ import type { HubContext } from "../../context/context";
 import { ALL_CATEGORIES, CATEGORY_BIT, maskOf, DataCategory } from "../../authz/categories";
 import type { Basis, DeclarationScope, Decision, Policy } from "../../authz/policy";
 import type { StatsHolder } from "./stats.repository";
+import type { RelationReads } from "./inference.repository";
+import { RELATIONS } from "./filter.compiler";
 
 export type InferenceKind = "filter" | "sort" | "count" | "aggregate";
 
@@ -11,7 +13,24 @@ const READ_OF: Record<StatsHolder["kind"], DataCategory[]> = {
   Hold: [DataCategory.STATUS],
   RiskAlert: [DataCategory.RISK],
   DutyAssessment: [DataCategory.REVENUE],
+  StatusEvent: [DataCategory.STATUS],
+  GoodsItem: [DataCategory.COMMERCIAL],
 };
+
+/**
+ * The categories a filter compared on each kind of related record (by its table's name):
+ * what its holder's log says was used. A bare `some: {}` compares none; its record's
+ * existence is then logged under the kind's own category.
+ */
+export function relationCategories(reads: RelationReads): Map<string, DataCategory[]> {
+  const out = new Map<string, DataCategory[]>();
+  for (const [name, sets] of reads) {
+    const kind = RELATIONS[name].table as StatsHolder["kind"];
+    const cats = [...new Set(sets.flat())];
+    out.set(kind, [...new Set([...(out.get(kind) ?? []), ...(cats.length ? cats : READ_OF[kind])])]);
+  }
+  return out;
+}
 
 /**
  * Notes, for each other party whose data a filter, sort, count or aggregate read, what was
@@ -25,6 +44,8 @@ export function recordInference(
   declarationCategories: DataCategory[],
   kind: InferenceKind,
   extra: DataCategory[] = [DataCategory.COMMERCIAL, DataCategory.STATUS],
+  /** per kind of related record, the categories a filter compared on it (relationCategories) */
+  related: Map<string, DataCategory[]> = new Map(),
 ): void {
   const me = policy.partyId;
   for (const h of holders) {
@@ -38,7 +59,7 @@ export function recordInference(
       destinationCountry: h.destinationCountry,
     };
     const decision = policy.decide(h.holder, scope);
-    const wanted = h.kind === "Declaration" ? [...declarationCategories, ...extra] : READ_OF[h.kind];
+    const wanted = h.kind === "Declaration" ? [...declarationCategories, ...extra] : (related.get(h.kind) ?? READ_OF[h.kind]);
     for (const { basis, mask } of byBasis(decision, maskOf(wanted) & decision.mask)) {
       ctx.authz.recorder.recordInference(h.holder, h.kind, basis, mask, h.n, kind);
     }

@@ -4,6 +4,7 @@ import type { PolicySql } from "../../authz/policy-sql";
 import type { MoneySql } from "./money.sql";
 import { StatsGroupKey } from "./stats.types";
 import type { AnalyticsDb } from "./analytics.db";
+import { relationHolderRows, type RelationReads } from "./inference.repository";
 
 const { STATUS, TRANSPORT, COMMERCIAL, RISK, REVENUE } = DataCategory;
 const SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -46,11 +47,13 @@ export interface StatsQuery {
   minGroupSize: number;
   limit: number;
   measures: Set<Measure>;
+  /** relations the filter reached: their records' holders are reported too */
+  relations: RelationReads;
 }
 
 export interface StatsHolder {
   holder: string;
-  kind: "Declaration" | "Hold" | "RiskAlert" | "DutyAssessment";
+  kind: "Declaration" | "Hold" | "RiskAlert" | "DutyAssessment" | "StatusEvent" | "GoodsItem";
   destinationCountry: string;
   originCountry: string;
   carried: boolean;
@@ -124,7 +127,7 @@ export class StatsRepository {
         'groups', (SELECT json_agg(g) FROM (SELECT * FROM groups WHERE n >= ${q.minGroupSize}::int
                                             ORDER BY n DESC, key::text LIMIT ${q.limit}::int) g),
         'suppressed', (SELECT count(*) FROM groups WHERE n < ${q.minGroupSize}::int),
-        'holders', (${this.holders(m)})
+        'holders', (${this.holders(m, q.relations)})
       ) AS result`;
   }
 
@@ -217,13 +220,15 @@ export class StatsRepository {
   }
 
   /** Other parties whose data was read, per kind of record and declaration scope. */
-  private holders(m: Set<Measure>): Prisma.Sql {
+  private holders(m: Set<Measure>, relations: RelationReads): Prisma.Sql {
     const me = this.viewerId;
     const children = [
       m.has("holds") ? `UNION ALL SELECT unnest(b.hold_holders), 'Hold'` : "",
       m.has("alerts") ? `UNION ALL SELECT unnest(b.alert_holders), 'RiskAlert'` : "",
       m.has("duties") ? `UNION ALL SELECT unnest(b.duty_holders), 'DutyAssessment'` : "",
     ].join("\n          ");
+    // the records the filter's relation conditions were evaluated on
+    const filtered = relationHolderRows(this.policy, "b", relations).map((rows) => Prisma.sql`UNION ALL ${rows}`);
     return Prisma.sql`
       SELECT json_agg(h) FROM (
         SELECT x.holder, x.kind, rtrim(b."destinationCountry") AS "destinationCountry", rtrim(b."originCountry") AS "originCountry",
@@ -234,6 +239,7 @@ export class StatsRepository {
         CROSS JOIN LATERAL (
           SELECT b."filerId" AS holder, 'Declaration' AS kind
           ${Prisma.raw(children)}
+          ${filtered.length ? Prisma.join(filtered, " ") : Prisma.empty}
         ) x
         WHERE x.holder <> ${me}::uuid
         GROUP BY 1, 2, 3, 4, 5, 6, 7

@@ -30,7 +30,8 @@ export class AccessLogEntry {
     description:
       "Set when your data was not read as fields but used by the viewer's query: 'filter' or 'sort' (records " +
       "returned because their values met the conditions or ranked them), 'count' (records counted), 'aggregate' " +
-      "(records measured by declarationStats); recordIds are then empty (filter and sort: the records returned)",
+      "(records measured by declarationStats); recordIds are then empty (filter and sort: the declarations returned; " +
+      "records a filter reached through a relation, such as holds or alerts, are counted only)",
   })
   inference!: string | null;
   @Field(() => Int, { nullable: true, description: "How many of your records the query used (inference only)" })

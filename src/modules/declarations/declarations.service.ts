@@ -223,7 +223,9 @@ export class DeclarationService {
     const byId = new Map((await this.repository.findByIds(page.edges.map((e) => e.id))).map((r) => [r.id, r]));
     const edges = page.edges.flatMap((e) => (byId.has(e.id) ? [{ cursor: e.cursor, node: byId.get(e.id)! }] : []));
     this.visible(policy, edges.map((e) => e.node));
-    recordRowsInference(ctx, policy, edges.map((e) => e.node), page.categories, args.where ? "filter" : "sort");
+    const nodes = edges.map((e) => e.node);
+    if (args.where) recordRowsInference(ctx, policy, nodes, page.filterCategories, "filter");
+    recordRowsInference(ctx, policy, nodes, page.sortCategories, "sort");
     return {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.edges.length ? page.edges[page.edges.length - 1].cursor : null },
