@@ -15,7 +15,7 @@ import { NotificationService } from "./modules/notifications";
 import { WriteService } from "./modules/writes";
 import { WebhookService } from "./modules/webhooks/webhook.service";
 import { AnalyticsService } from "./modules/analytics/analytics.service";
-import { createReadPool, poolOf } from "./infra/prisma";
+import { createPrismaClient, createReadPool, poolOf } from "./infra/prisma";
 import { RulesService } from "./modules/rules";
 import { RateLimitService } from "./modules/ratelimits";
 import { createRiskAssessor } from "./modules/risk";
@@ -66,6 +66,11 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
   const rules = new RulesService(prisma, writes, events);
   const risk = createRiskAssessor(prisma, rules);
   const dbHealth = new DatabaseHealth(poolOf(prisma), log);
+  // analysts' reads on the read replica when there is one; writes and the access log on the primary
+  const readUrl = config.DATABASE_READ_URL;
+  const analytics = readUrl
+    ? new AnalyticsService(config, createPrismaClient(readUrl, { embedded: false, pool: createReadPool(readUrl) }), "replica")
+    : new AnalyticsService(config, prisma, "primary");
   return {
     config,
     prisma,
@@ -74,20 +79,22 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
     events,
     feed,
     accessLog,
-    loaderSources: { parties: (ids) => parties.repo.findParties(ids), children: new DeclarationChildrenRepository(prisma) },
+    loaderSources: {
+      parties: (ids) => parties.repo.findParties(ids),
+      children: new DeclarationChildrenRepository(prisma),
+      replicaChildren: readUrl ? new DeclarationChildrenRepository(analytics.client) : null,
+    },
     authenticator: new Authenticator(prisma, config.HUB_ADMIN_TOKEN, () => parties.operatorPartyId(), (err) => dbHealth.failed(err)),
     services: {
       parties,
       agreements: new AgreementService(prisma, writes, events, config.HUB_AGREEMENT_CACHE_MS),
-      declarations: new DeclarationService(prisma, writes, risk),
+      declarations: new DeclarationService(prisma, writes, risk, analytics.client),
       audit: new AuditService(prisma, writes),
       workflow: new WorkflowService(prisma, writes, risk),
       writes,
       notifications: new NotificationService(feed),
       webhooks: new WebhookService(prisma, config, writes),
-      analytics: config.DATABASE_READ_URL
-        ? new AnalyticsService(config, createReadPool(config.DATABASE_READ_URL), "replica")
-        : new AnalyticsService(config, poolOf(prisma), "primary"),
+      analytics,
       rules,
       rateLimits: new RateLimitService(prisma, writes, config.HUB_RATE_LIMIT_CACHE_MS, config.HUB_RATE_LIMIT_PER_MINUTE),
     },

@@ -22,6 +22,8 @@ function byId<T extends { id: string }>(rows: T[], ids: readonly string[]): (T |
 export interface LoaderSources {
   parties: (ids: string[]) => Promise<Party[]>;
   children: DeclarationChildrenRepository;
+  /** the same records on the read replica (DATABASE_READ_URL); null without one */
+  replicaChildren: DeclarationChildrenRepository | null;
 }
 
 /**
@@ -30,16 +32,23 @@ export interface LoaderSources {
  * services, field guards).
  */
 export function createLoaders(sources: LoaderSources, _authz: RequestAuthz) {
-  const { children } = sources;
   const grouped = <T extends { declarationId: string }>(fetch: (ids: string[]) => Promise<T[]>) =>
     new DataLoader(async (keys: readonly string[]) => groupBy(await fetch([...keys]), "declarationId", keys));
-  return {
-    party: new DataLoader(async (keys: readonly string[]) => byId(await sources.parties([...keys]), keys)),
+  const childrenOf = (children: DeclarationChildrenRepository) => ({
     goodsItems: grouped((ids) => children.goodsItems(ids)),
     holds: grouped((ids) => children.holds(ids)),
     riskAlerts: grouped((ids) => children.riskAlerts(ids)),
     duties: grouped((ids) => children.duties(ids)),
     statusEvents: grouped((ids) => children.statusEvents(ids)),
+  });
+  return {
+    party: new DataLoader(async (keys: readonly string[]) => byId(await sources.parties([...keys]), keys)),
+    ...childrenOf(sources.children),
+    /**
+     * With a read replica: the declarations the analytics path read there (their ids), whose
+     * records are read there too, so a page and its children come from one database.
+     */
+    replica: sources.replicaChildren ? { declarations: new Set<string>(), ...childrenOf(sources.replicaChildren) } : null,
   };
 }
 

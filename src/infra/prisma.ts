@@ -83,5 +83,7 @@ export function poolOf(prisma: PrismaClient): Pool {
 
 /** A pool on DATABASE_READ_URL (a read replica) for heavy analytics; never written through. */
 export function createReadPool(url: string, poolSize = 5): Pool {
-  return new Pool({ connectionString: url, max: poolSize });
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  pool.on("error", () => {}); // an idle connection dropped (the replica restarted): the next query opens another
+  return pool;
 }

@@ -2,6 +2,7 @@
  * Analytics bounds: the statement timeout (QUERY_TOO_COMPLEX) and DATABASE_READ_URL, with a
  * second database standing in for the read replica. PostgreSQL server only (TEST_DB=postgres).
  */
+import { randomUUID } from "node:crypto";
 import { Prisma } from "../../src/generated/prisma/client";
 import { AnalyticsDb } from "../../src/modules/analytics/analytics.db";
 import { createReadPool } from "../../src/infra/prisma";
@@ -53,5 +54,47 @@ onServer("analytics bounds (PostgreSQL)", () => {
     const after = await t.exec(customs.principal, STATS);
     expect(after.data!.declarationStats.groups).toEqual([{ key: { destination: "DE" }, count: 1 }]);
     expect(t.hub.services.analytics.db.target).toBe("replica");
+  });
+
+  it("the analysts' page reads its ids, rows and their records from the replica; the access log is written on the primary", async () => {
+    const customs = await makeParty(t, "CUSTOMS", "DE", "Zoll 2");
+    const platform = await makeParty(t, "PLATFORM", "IE", "Platform 2");
+    const filed = (await t.hub.services.declarations.filing.fileOne(platform.principal, declarationInput() as never)).declaration;
+    // the replica catches up, then holds what the primary does not (yet): a changed tracking
+    // number, a hold, and a whole declaration with its goods item
+    await replica.prisma.party.createMany({ data: await t.db.prisma.party.findMany(), skipDuplicates: true });
+    const row = (await t.db.prisma.declaration.findUniqueOrThrow({ where: { id: filed.id } }))!;
+    await replica.prisma.declaration.create({ data: { ...row, trackingNumber: "REPLICA00000001" } });
+    const items = await t.db.prisma.goodsItem.findMany({ where: { declarationId: filed.id } });
+    await replica.prisma.goodsItem.createMany({ data: items });
+    await replica.prisma.hold.create({ data: { declarationId: filed.id, placedById: customs.id, kind: "INSPECTION", reason: "replica only" } });
+    const onlyThere = { ...row, id: randomUUID(), trackingNumber: "REPLICA00000002", localReference: `${row.localReference}-R` };
+    await replica.prisma.declaration.create({ data: onlyThere });
+    await replica.prisma.goodsItem.create({ data: { ...items[0], id: randomUUID(), declarationId: onlyThere.id, hsCode: "950300" } });
+
+    const res = await t.exec(
+      customs.principal,
+      `query Page($where: DeclarationWhere) { declarations(where: $where, sortBy: [{field: TRACKING_NUMBER, direction: ASC}], first: 10) {
+        totalCount edges { node { id trackingNumber holds { kind reason } goodsItems { hsCode } } } } }`,
+      { where: { filer: { id: platform.id } } },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.declarations.totalCount).toBe(2);
+    const nodes = res.data!.declarations.edges.map((e: any) => e.node);
+    expect(nodes.map((n: any) => [n.id, n.trackingNumber])).toEqual([
+      [filed.id, "REPLICA00000001"],
+      [onlyThere.id, "REPLICA00000002"],
+    ]);
+    expect(nodes[0].holds).toEqual([{ kind: "INSPECTION", reason: "replica only" }]);
+    expect(nodes[1].goodsItems).toEqual([{ hsCode: "950300" }]);
+    // the primary is as it was: writes never went to the replica, nor reads to the primary
+    expect(await t.db.prisma.declaration.count({ where: { id: onlyThere.id } })).toBe(0);
+    expect(await t.db.prisma.hold.count({ where: { declarationId: filed.id } })).toBe(0);
+    // the access log (field reads and the filter's inference) is written on the primary only
+    await t.hub.accessLog.flush();
+    const logged = await t.db.prisma.accessLogEntry.findMany({ where: { viewerPartyId: customs.id, holderId: platform.id } });
+    expect(logged.map((e) => e.inference)).toEqual(expect.arrayContaining([null, "filter"]));
+    expect(logged.find((e) => e.inference === null)!.recordIds).toEqual(expect.arrayContaining([filed.id, onlyThere.id]));
+    expect(await replica.prisma.accessLogEntry.count()).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
-import type { Pool } from "pg";
-import { Prisma } from "../../generated/prisma/client";
+import { Prisma, type PrismaClient } from "../../generated/prisma/client";
+import { poolOf } from "../../infra/prisma";
 import type { Config } from "../../config";
 import type { HubContext } from "../../context/context";
 import { PolicySql } from "../../authz/policy-sql";
@@ -33,18 +33,22 @@ export class AnalyticsService {
   readonly db: AnalyticsDb;
   private readonly rates: RatesRepository;
 
+  /**
+   * `client`: a Prisma client on the database analytics read (the read replica's, or the
+   * primary's without one); the analytics path reads its rows and their children with it.
+   */
   constructor(
     private readonly config: Config,
-    private readonly pool: Pool,
+    readonly client: PrismaClient,
     private readonly target: "primary" | "replica",
   ) {
-    this.db = new AnalyticsDb(pool, config.HUB_ANALYTICS_TIMEOUT_MS, target);
+    this.db = new AnalyticsDb(poolOf(client), config.HUB_ANALYTICS_TIMEOUT_MS, target);
     this.rates = new RatesRepository(this.db);
   }
 
-  /** Closes the replica's pool; the primary's belongs to the Prisma client. */
+  /** Closes the replica's client and pool; the primary's belongs to the hub. */
   async close(): Promise<void> {
-    if (this.target === "replica") await this.pool.end();
+    if (this.target === "replica") await this.client.$disconnect();
   }
 
   /**

@@ -63,13 +63,18 @@ export class DeclarationService {
   private readonly repository: DeclarationRepository;
 
   /** `risk`: registration and risk assessment at filing (where the destination's customs have it on) */
+  /** where the analytics path reads its rows: the read replica when DATABASE_READ_URL is set */
+  private readonly analyticsRows: DeclarationRepository;
+
   constructor(
     prisma: PrismaClient,
     private readonly writes: WriteService,
     risk?: RiskAssessor,
+    analyticsClient: PrismaClient = prisma,
   ) {
     this.filing = new DeclarationFiling(prisma, risk);
     this.repository = new DeclarationRepository(prisma);
+    this.analyticsRows = analyticsClient === prisma ? this.repository : new DeclarationRepository(analyticsClient);
   }
 
   /** Rows leave the service only after the policy has seen them (children are judged by them). */
@@ -216,11 +221,14 @@ export class DeclarationService {
   /**
    * The analysts' path (where, several sort keys, or amounts ranked in the reference
    * currency): compiled to SQL under the policy by the analytics module, which returns the
-   * ids of the page; the rows are then read here like any other.
+   * ids of the page; the rows are then read like any other, from the same database as the
+   * ids (the read replica when there is one, their children too: see children()).
    */
   private async analyticsList(ctx: HubContext, policy: Policy, args: Omit<DeclarationsArgs, "orderBy"> & { orderBy: DeclarationOrder[] }): Promise<Connection> {
     const page = await analyticsPage(ctx.hub.services.analytics, { ctx, policy, args });
-    const byId = new Map((await this.repository.findByIds(page.edges.map((e) => e.id))).map((r) => [r.id, r]));
+    const ids = page.edges.map((e) => e.id);
+    for (const id of ids) ctx.loaders.replica?.declarations.add(id);
+    const byId = new Map((await this.analyticsRows.findByIds(ids)).map((r) => [r.id, r]));
     const edges = page.edges.flatMap((e) => (byId.has(e.id) ? [{ cursor: e.cursor, node: byId.get(e.id)! }] : []));
     this.visible(policy, edges.map((e) => e.node));
     const nodes = edges.map((e) => e.node);
@@ -281,7 +289,9 @@ export class DeclarationService {
     kind: K,
     typeName: string,
   ) {
-    const rows = (await ctx.loaders[kind].load(declarationId)) as object[];
+    const replica = ctx.loaders.replica;
+    const loader = replica?.declarations.has(declarationId) ? replica[kind] : ctx.loaders[kind];
+    const rows = (await loader.load(declarationId)) as object[];
     return rows.filter((row) => ctx.authz.mayList(typeName, row));
   }
 }
