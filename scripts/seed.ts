@@ -16,7 +16,7 @@ import { createPrismaClient } from "../src/infra/prisma";
 import { createHubPubSub } from "../src/infra/pubsub";
 import { Pool } from "pg";
 import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
-import { DEFAULT_SEED, ensureWorld, issueDemoKeys, pgWriter, seedDeclarations, type DemoKeys } from "../src/seed/demo-world";
+import { DEFAULT_SEED, ensureWorld, issueDemoKeys, pgWriter, seedDeclarations, seedRules, type DemoKeys } from "../src/seed/demo-world";
 
 interface Args {
   declarations: number;
@@ -113,6 +113,9 @@ async function main(): Promise<void> {
     // Keys first, while the Prisma client is connected; printed at the end.
     const keys: DemoKeys = args.keys ? await issueDemoKeys(hub, world) : [];
 
+    // The rules the seed generates with are read now, while the Prisma client is connected.
+    const prepared = await seedRules(prisma, world, { now: new Date(), stored: offset > 0, rules: hub.services.rules });
+
     // Bulk writes go straight through pg (Prisma's raw-parameter encoding costs more than
     // generating the rows). The embedded database takes one connection: release Prisma's.
     await prisma.$disconnect();
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
       // Embedded: one connection, but generating the next batch overlaps the write of the last.
       concurrency: embedded ? 2 : concurrency,
       writer: pgWriter(pool),
+      prepared,
       onProgress: (done, total) => {
         if (done < nextReport && done !== total) return;
         while (nextReport <= done) nextReport += every;

@@ -14,6 +14,7 @@ import {
   s10,
   seedDemoWorld,
   seedDeclarations,
+  seedRules,
   type DemoKeys,
 } from "../src/seed/demo-world";
 import { createTestDatabase, type TestDatabase } from "./testkit/database";
@@ -80,8 +81,8 @@ describe("demo world seed", () => {
 
     // Statuses spread along the lifecycle.
     const statuses = await p.declaration.groupBy({ by: ["status"], _count: true });
-    expect(statuses.length).toBeGreaterThanOrEqual(8);
-    for (const s of ["FILED", "CLEARED_TO_LOAD", "RELEASED", "DELIVERED"]) expect(statuses.map((x) => x.status)).toContain(s);
+    expect(statuses.length).toBeGreaterThanOrEqual(6);
+    for (const s of ["CLEARED_TO_LOAD", "ARRIVED", "RELEASED", "DELIVERED"]) expect(statuses.map((x) => x.status)).toContain(s);
   });
 
   it("gives the agreements a consistent history", async () => {
@@ -141,12 +142,11 @@ describe("demo world seed", () => {
       expect(sum.equals(d.totalValue)).toBe(true);
       const net = d.goodsItems.reduce((s, g) => s.plus(g.netWeightKg), new Decimal(0));
       expect(new Decimal(d.grossWeightKg).greaterThanOrEqualTo(net)).toBe(true);
-      const duty = d.duties.find((x) => x.taxType === "DUTY");
       for (const t of d.duties) {
-        const expected = new Decimal(t.base).times(t.rate).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
-        expect(new Decimal(t.amount).equals(expected)).toBe(true);
-        if (t.taxType === "VAT" && duty) expect(new Decimal(t.base).equals(new Decimal(duty.base).plus(duty.amount))).toBe(true);
-        if (t.collectionModel === "IOSS" && d.iossNumber) expect(t.taxType).toBe("VAT");
+        // lines are computed exactly and rounded once (seed-rules.test.ts recomputes each one)
+        expect(new Decimal(t.amount).isNegative()).toBe(false);
+        expect(new Decimal(t.amount).decimalPlaces()).toBeLessThanOrEqual(2);
+        if (t.collectionModel === "IOSS") expect(d.iossNumber).not.toBeNull();
       }
     }
   });
@@ -198,8 +198,9 @@ describe("demo world seed", () => {
 
     // Same seed, numbers and clock: same content (only the random row ids differ).
     const now = new Date();
+    const rules = await seedRules(db.prisma, world, { now, stored: true });
     const content = (first: number) => {
-      const cols = generateDeclarations(world, first, 50, { seed: SEED, now }).declarations.columns();
+      const cols = generateDeclarations(world, rules, first, 50, { seed: SEED, now }).declarations.columns();
       return cols.filter((c) => c.name !== "id").map((c) => [c.name, c.values]);
     };
     expect(content(0)).toEqual(content(0));
@@ -259,10 +260,11 @@ describe("demo world seed", () => {
   it("writes through pg as the bulk seed script does", async () => {
     const { world } = await ensureWorld(db.prisma);
     const before = await db.prisma.declaration.count();
+    const prepared = await seedRules(db.prisma, world, { now: new Date(), stored: true });
     await db.prisma.$disconnect();
     const pool = new Pool({ connectionString: db.url, max: 1 });
     try {
-      const counts = await seedDeclarations(db.prisma, world, 25, { seed: SEED, offset: before, writer: pgWriter(pool), batchSize: 10, concurrency: 2 });
+      const counts = await seedDeclarations(db.prisma, world, 25, { seed: SEED, offset: before, writer: pgWriter(pool), prepared, batchSize: 10, concurrency: 2 });
       expect(counts.declarations).toBe(25);
       const { rows } = await pool.query<{ n: string; items: string; bad: string }>(
         `SELECT count(*) AS n,

@@ -75,6 +75,7 @@ async function seedDemo(hub: Hub, target: number, log: Logger): Promise<SeedWorl
   let lastLogged = 0;
   const counts = await seedDeclarations(hub.prisma, world, count, {
     offset: stored,
+    rules: hub.services.rules,
     // A real server takes a few batches at once; the embedded one serves one connection,
     // but generating the next batch overlaps the write of the last.
     concurrency: hub.config.DATABASE_URL ? 3 : 2,

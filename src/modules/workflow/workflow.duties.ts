@@ -109,7 +109,7 @@ export class DutyAssessor {
 type LineRow = Omit<Prisma.DutyAssessmentCreateManyInput, "declarationId" | "version" | "assessedById" | "createdAt">;
 
 /** The computed lines as rows, with customs' overrides applied (the computed amount kept). */
-function applyOverrides(a: ComputedAssessment, overrides: Override[]): LineRow[] {
+export function applyOverrides(a: ComputedAssessment, overrides: Override[]): LineRow[] {
   const keys = new Set(a.lines.map((l) => l.lineKey));
   const p = new Problems();
   overrides.forEach((o, i) => {
