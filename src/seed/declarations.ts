@@ -132,14 +132,7 @@ export class DeclarationFactory {
 
   private assemble(n: number, r: Rng, core: Core, crafted: Crafted | null): SeedFiling {
     const { origin, dest, category, mode, platformKey } = core;
-    const postKey = `post.${origin}`;
-    const carrierKey = mode === "EXPRESS" ? r.weighted(CARRIERS_BY_ORIGIN[origin]) : null;
-    const transportKey = carrierKey ?? postKey;
-    // Who files: the platform for most of its orders, a broker for some express parcels to
-    // Germany, otherwise the carrier or post itself (ITMATT / express manifest).
-    let filerKey = transportKey;
-    if (platformKey && r.chance(0.6)) filerKey = platformKey;
-    else if (mode === "EXPRESS" && dest === "DE" && r.chance(0.3)) filerKey = "broker.NZ";
+    const { postKey, carrierKey, transportKey, filerKey } = this.route(r, core);
 
     const currency = category === "DOCUMENTS" ? "EUR" : r.weighted(ORIGIN_CURRENCIES[origin]);
     const lines = this.goods(r, category, origin, currency, crafted);
@@ -153,13 +146,7 @@ export class DeclarationFactory {
     const incoterm = mode === "EXPRESS" ? (iossNumber || r.chance(0.35) ? "DDP" : "DAP") : r.chance(0.3) ? "DAP" : null;
 
     const seller = crafted === "WATCH_LIST" ? CRAFTED.seller(r) : this.seller(r, origin, lines[0].product.trade);
-    const trackingNumber =
-      carrierKey !== null
-        ? CARRIER_TRACKING[carrierKey](n)
-        : s10(r.weighted([["LX", 30], ["LY", 15], ["LZ", 15], ["CP", 20], ["EE", 10], ["RR", 10]] as const), scramble(n, 1e8, 12_345_678), origin);
-    const localReference = filerKey.startsWith("post.")
-      ? `${party(this.world, filerKey).upuCode}-ITMATT-${String(n).padStart(9, "0")}`
-      : `${LRN_PREFIX[filerKey]}${String(n).padStart(9, "0")}`;
+    const { trackingNumber, localReference } = this.references(n, r, origin, carrierKey, filerKey);
 
     // Keys in the filing's order (DeclarationInput), decimals canonical, optionals null:
     // the payloadHash is then the one the filing computes, so re-filing replays.
@@ -187,15 +174,7 @@ export class DeclarationFactory {
       buyerCountry: dest,
       buyerEmail: core.buyer.email,
     };
-    const goodsItems = lines.map((g) => ({
-      description: g.description,
-      quantity: g.quantity,
-      netWeightKg: canonical(kg(g.grams)),
-      value: canonical(money(g.cents)),
-      currency,
-      hsCode: g.product.hs,
-      originCountry: g.origin,
-    }));
+    const goodsItems = lines.map((g) => ({ description: g.description, quantity: g.quantity, netWeightKg: canonical(kg(g.grams)), value: canonical(money(g.cents)), currency, hsCode: g.product.hs, originCountry: g.origin }));
     const payloadHash = createHash("sha256").update(JSON.stringify({ ...d, goodsItems })).digest("hex");
     return {
       n,
@@ -211,6 +190,30 @@ export class DeclarationFactory {
       crafted,
       r,
     };
+  }
+
+  /** The carrier's tracking number (S10 for posts) and the filer's local reference: unique per n. */
+  private references(n: number, r: Rng, origin: string, carrierKey: string | null, filerKey: string): { trackingNumber: string; localReference: string } {
+    const trackingNumber =
+      carrierKey !== null
+        ? CARRIER_TRACKING[carrierKey](n)
+        : s10(r.weighted([["LX", 30], ["LY", 15], ["LZ", 15], ["CP", 20], ["EE", 10], ["RR", 10]] as const), scramble(n, 1e8, 12_345_678), origin);
+    const localReference = filerKey.startsWith("post.")
+      ? `${party(this.world, filerKey).upuCode}-ITMATT-${String(n).padStart(9, "0")}`
+      : `${LRN_PREFIX[filerKey]}${String(n).padStart(9, "0")}`;
+    return { trackingNumber, localReference };
+  }
+
+  /** Who carries it, and who files: the platform for most of its orders, a broker for some
+   * express parcels to Germany, otherwise the carrier or post itself (ITMATT / express manifest). */
+  private route(r: Rng, { origin, dest, mode, platformKey }: Core): { postKey: string; carrierKey: string | null; transportKey: string; filerKey: string } {
+    const postKey = `post.${origin}`;
+    const carrierKey = mode === "EXPRESS" ? r.weighted(CARRIERS_BY_ORIGIN[origin]) : null;
+    const transportKey = carrierKey ?? postKey;
+    let filerKey = transportKey;
+    if (platformKey && r.chance(0.6)) filerKey = platformKey;
+    else if (mode === "EXPRESS" && dest === "DE" && r.chance(0.3)) filerKey = "broker.NZ";
+    return { postKey, carrierKey, transportKey, filerKey };
   }
 
   private goods(r: Rng, category: DeclarationCategory, origin: string, currency: Currency, crafted: Crafted | null): Line[] {
