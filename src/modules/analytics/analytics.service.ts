@@ -8,7 +8,7 @@ import { HubError } from "../../shared/errors";
 import { Problems } from "../../shared/validation";
 import { AnalyticsDb } from "./analytics.db";
 import { FilterCompiler } from "./filter.compiler";
-import { MoneySql, resolveIntervals } from "./money.sql";
+import { MoneySql, rateTables } from "./money.sql";
 import { RatesRepository } from "./rates.repository";
 import { ALL_MEASURES, keyCategories, StatsRepository, type Measure, type StatsResult, type StatsRow } from "./stats.repository";
 import { StatsGroupKey, type DeclarationStats, type DeclarationStatsArgs } from "./stats.types";
@@ -25,8 +25,12 @@ const EXCLUSIVE: StatsGroupKey[][] = [
   [StatsGroupKey.DAY, StatsGroupKey.WEEK, StatsGroupKey.MONTH],
 ];
 const MAX_GROUPS = 10_000;
-/** Whose published exchange rates analytics convert at (the EU's customs rates, as RulesService.toEur). */
-const RATES_JURISDICTION = "EU";
+/**
+ * The reference rate table: amounts on declarations bound where no customs publish rates of
+ * their own convert at the EU's customs rates (as RulesService.toEur); every other at its
+ * destination's (MoneySql).
+ */
+const REFERENCE_RATES = "EU";
 
 /** Analysts' queries: the filter language compiled to SQL under the policy, and declarationStats. */
 export class AnalyticsService {
@@ -52,13 +56,11 @@ export class AnalyticsService {
   }
 
   /**
-   * Amounts in the reference currency at the EU's exchange rates (the rules module's table),
-   * read at each query so a rate published a moment ago applies.
+   * Amounts in the reference currency at each destination's customs exchange rates (the
+   * rules module's table), read at each query so a rate published a moment ago applies.
    */
   async money(): Promise<MoneySql> {
-    const rows = await this.rates.of(RATES_JURISDICTION);
-    const base = rows[0]?.baseCurrency ?? this.config.HUB_REFERENCE_CURRENCY;
-    return new MoneySql(this.config.HUB_REFERENCE_CURRENCY, base, resolveIntervals(rows));
+    return new MoneySql(this.config.HUB_REFERENCE_CURRENCY, rateTables(await this.rates.all()), REFERENCE_RATES);
   }
 
   /** The filter compiled for this viewer; BAD_USER_INPUT problems are collected in `problems`. */

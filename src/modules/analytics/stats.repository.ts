@@ -167,7 +167,7 @@ export class StatsRepository {
     if (hsDigits) {
       // the items' values in the reference currency; goods items are the filer's, like the declaration
       const item = m.has("value")
-        ? this.money.inReference(Prisma.raw(`g."value"`), Prisma.raw(`g."currency"`), Prisma.raw(`b."filedAt"`))
+        ? this.money.inReference(Prisma.raw(`g."value"`), Prisma.raw(`g."currency"`), Prisma.raw(`b."filedAt"`), Prisma.raw(`b."destinationCountry"`))
         : Prisma.sql`NULL::numeric`;
       joins.push(Prisma.sql`CROSS JOIN LATERAL (SELECT left(g."hsCode", ${Prisma.raw(String(hsDigits))}) AS hs, sum(${item}) AS v
         FROM "GoodsItem" g WHERE g."declarationId" = b."id" GROUP BY 1) gi`);
