@@ -127,6 +127,8 @@ export class AnalyticsService {
 export interface AnalyticsPage {
   edges: { id: string; cursor: string }[];
   hasNextPage: boolean;
+  /** settles once the holders of the related records the filter used are noted (await it with the rows) */
+  logged: Promise<void>;
   /** categories the filter read on each declaration returned */
   filterCategories: DataCategory[];
   /** categories the sort keys read on each declaration returned */
@@ -188,8 +190,11 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   // filers of the page are logged with the rows (recordRowsInference)
   const inference = new InferenceRepository(service.db, compiled.policySql, policy.partyId);
   const related = relationCategories(compiled.relations);
-  recordInference(ctx, policy, await inference.ofIds(page.map((r) => r.id), compiled.relations), [], "filter", [], related);
+  const logged = inference
+    .ofIds(page.map((r) => r.id), compiled.relations)
+    .then((holders) => recordInference(ctx, policy, holders, [], "filter", [], related));
   return {
+    logged,
     edges: page.map((r) => ({ id: r.id, cursor: CursorCodec.encode(signature, r.keys, r.id) })),
     hasNextPage: rows.length > args.first,
     filterCategories: [...compiled.categories],

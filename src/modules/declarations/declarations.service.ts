@@ -228,7 +228,8 @@ export class DeclarationService {
     const page = await analyticsPage(ctx.hub.services.analytics, { ctx, policy, args });
     const ids = page.edges.map((e) => e.id);
     for (const id of ids) ctx.loaders.replica?.declarations.add(id);
-    const byId = new Map((await this.analyticsRows.findByIds(ids)).map((r) => [r.id, r]));
+    const [rows] = await Promise.all([this.analyticsRows.findByIds(ids), page.logged]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
     const edges = page.edges.flatMap((e) => (byId.has(e.id) ? [{ cursor: e.cursor, node: byId.get(e.id)! }] : []));
     this.visible(policy, edges.map((e) => e.node));
     const nodes = edges.map((e) => e.node);
