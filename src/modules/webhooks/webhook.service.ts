@@ -77,13 +77,7 @@ export class WebhookService {
           const secret = input.secret ?? newWebhookSecret();
           const row = await this.repo.createEndpoint(tx, {
             partyId: me.partyId,
-            apiKeyId: me.apiKeyId!,
-            url: url!,
-            description: description ?? null,
-            eventTypes: eventTypes!,
-            documents: documents!,
-            filterDeclarationId: filter!.declarationId,
-            filterDestinations: filter!.destinationCountries,
+            ...endpointData(me.apiKeyId!, url!, description, eventTypes!, documents!, filter),
             secret: this.secrets.seal(secret),
             cursorSeq: await this.repo.latestSeq(tx), // events from now on
           });
@@ -113,13 +107,7 @@ export class WebhookService {
         journal.transaction(async (tx) => {
           const enabling = input.enabled === true && !before.enabled;
           const row = await this.repo.updateEndpoint(tx, id, {
-            url: url!,
-            description: description ?? null,
-            eventTypes: eventTypes!,
-            documents: documents!,
-            filterDeclarationId: filter!.declarationId,
-            filterDestinations: filter!.destinationCountries,
-            apiKeyId: me.apiKeyId!,
+            ...endpointData(me.apiKeyId!, url!, description, eventTypes!, documents!, filter),
             ...(input.enabled != null ? { enabled: input.enabled, disabledReason: null } : {}),
             // re-enabled: from the latest event on (replay afterEventId for what happened between)
             ...(enabling ? { cursorSeq: await this.repo.latestSeq(tx) } : {}),
@@ -283,6 +271,26 @@ export class WebhookService {
     for (const t of types) out[t] ??= DEFAULT_DOCUMENTS[t];
     return p.ok ? out : undefined;
   }
+}
+
+/** What register and update both store of the checked input; the endpoint hears with the key that wrote it. */
+function endpointData(
+  apiKeyId: string,
+  url: string,
+  description: string | null | undefined,
+  eventTypes: WebhookEventType[],
+  documents: Record<string, string>,
+  filter: { declarationId: string | null; destinationCountries: string[] },
+) {
+  return {
+    apiKeyId,
+    url,
+    description: description ?? null,
+    eventTypes,
+    documents,
+    filterDeclarationId: filter.declarationId,
+    filterDestinations: filter.destinationCountries,
+  };
 }
 
 function eventSeq(path: string, id: string): bigint {
