@@ -1,4 +1,4 @@
-// Small helpers for scripts/bench.ts: tables, statistics, scratch databases, processes.
+// Small helpers for scripts/bench.ts and its sections: tables, statistics, scratch databases, processes.
 import { execFileSync, fork } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -9,6 +9,14 @@ import type { LoadJob, LoadReport } from "./load";
 import { adminQuery, withDatabase } from "../../src/infra/postgres-admin";
 
 // ---- output --------------------------------------------------------------------------
+
+/** One line of the summary table at the end of a run. */
+export interface Verdict {
+  measure: string;
+  figure: string;
+  target: string;
+  result: "PASS" | "MISS" | "info";
+}
 
 /** A plain-text table: first row is the header; columns after the first are right-aligned. */
 export function table(rows: (string | number)[][], opts: { leftColumns?: number } = {}): string {
@@ -23,6 +31,11 @@ export function table(rows: (string | number)[][], opts: { leftColumns?: number 
 
 export const fmtInt = (n: number) => Math.round(n).toLocaleString("en");
 export const fmtMs = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+export const fmtS = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "-");
+export const MB = 1024 * 1024;
+export const fmtMB = (b: number) => `${(b / MB).toFixed(0)} MB`;
+/** p50 / p99 / max of sorted milliseconds. */
+export const pq = (xs: Float64Array) => (xs.length ? `${fmtMs(percentile(xs, 50))} / ${fmtMs(percentile(xs, 99))} / ${fmtMs(xs[xs.length - 1])}` : "-");
 
 /** Section heading, with the 1-minute load average (ours and anything else running). */
 export function heading(text: string): void {
@@ -41,6 +54,15 @@ export function median(xs: number[]): number {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** The p-th percentile of sorted values (nearest rank); NaN when there are none. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const sorted = (xs: ArrayLike<number>) => Float64Array.from(xs).sort();
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;

@@ -6,14 +6,14 @@
 //     or a few subscriptions; every `next` is timestamped on receipt and kept in typed
 //     arrays (subscription index, event id, receipt time, which masked fields came back). A "slow" socket stops reading (ws.pause()) right after subscribing and
 //     reads again after a while.
-//   - "writer": places holds through the API (HTTP POST placeHold, customs officer keys),
-//     either at a fixed rate (open loop) or as fast as N writers in a loop can (closed loop).
+//   - "writer": places holds through the API (scripts/bench/hold-writer.ts), for the events
+//     and the webhooks sections.
 //
 // Everything goes to 127.0.0.1 only. The parent sends one job, then commands; the child
 // answers each command with one message.
-import http from "node:http";
-import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { Column, cpuMs, epochMs } from "./child";
+import { runWriter, type WriterJob } from "./hold-writer";
 
 // ---- jobs and messages ----------------------------------------------------------------
 
@@ -33,24 +33,7 @@ export interface SubscribersJob {
   concurrency: number;
 }
 
-export interface HoldSpec {
-  key: string;
-  declarationId: string;
-  kind: string;
-}
 
-export interface WriterJob {
-  mode: "writer";
-  url: string;
-  holds: HoldSpec[];
-  /** holds per second (open loop), or null: `concurrency` writers back to back (closed loop) */
-  rate: number | null;
-  /** open loop: most requests in flight; closed loop: the number of writers */
-  concurrency: number;
-  durationSeconds: number;
-  /** the holds' reason (RISK data; at most 2,000 characters) */
-  reason: string;
-}
 
 export type Command = { cmd: "stats" } | { cmd: "report" } | { cmd: "close" };
 
@@ -109,48 +92,10 @@ export interface SubscribersReport {
   rssBytes: number;
 }
 
-export interface WriterReport {
-  type: "writer";
-  placed: number;
-  failed: number;
-  firstError: string | null;
-  /** epoch ms */
-  startedAt: number;
-  endedAt: number;
-  /** mutation round trips, ms */
-  roundTrip: Float64Array;
-  /** open loop: requests that started more than 100 ms late (the writer could not keep the rate) */
-  late: number;
-  cpuMs: number;
-}
 
-const epochMs = () => performance.timeOrigin + performance.now();
-const cpuMs = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
 
 // ---- subscribers ----------------------------------------------------------------------
 
-/** A growable column of numbers. */
-class Column<T extends Int32Array | Float64Array | Uint8Array> {
-  length = 0;
-  constructor(
-    private data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = this.make(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
-  done(): T {
-    return this.data.slice(0, this.length) as T;
-  }
-}
 
 function runSubscribers(job: SubscribersJob) {
   const subCol = new Column(new Int32Array(1 << 16), (n) => new Int32Array(n));
@@ -321,106 +266,6 @@ function runSubscribers(job: SubscribersJob) {
     }
   };
   return { start, onCommand };
-}
-
-// ---- writer ---------------------------------------------------------------------------
-
-const PLACE_HOLD = "mutation Place($id: ID!, $input: PlaceHoldInput!) { placeHold(declarationId: $id, input: $input) { id } }";
-
-async function runWriter(job: WriterJob): Promise<WriterReport> {
-  const target = new URL(job.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
-  const post = (key: string, body: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: "POST",
-          agent,
-          headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "content-length": Buffer.byteLength(body) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-
-  const roundTrip = new Column(new Float64Array(1024), (n) => new Float64Array(n));
-  let placed = 0;
-  let failed = 0;
-  let late = 0;
-  let firstError: string | null = null;
-  let next = 0;
-  const c0 = cpuMs();
-  const startedAt = epochMs();
-  const deadline = startedAt + job.durationSeconds * 1000;
-
-  const place = async (h: HoldSpec) => {
-    const body = JSON.stringify({
-      query: PLACE_HOLD,
-      operationName: "Place",
-      variables: { id: h.declarationId, input: { kind: h.kind, reason: job.reason } },
-    });
-    const t0 = epochMs();
-    try {
-      const res = await post(h.key, body);
-      roundTrip.push(epochMs() - t0);
-      if (res.status === 200 && res.text.includes('"placeHold":{"id"') && !res.text.includes('"errors"')) placed++;
-      else {
-        failed++;
-        firstError ??= `${res.status} ${res.text.slice(0, 300)}`;
-      }
-    } catch (err) {
-      failed++;
-      firstError ??= String((err as Error).message);
-    }
-  };
-
-  if (job.rate === null) {
-    // closed loop: each writer places its next hold as soon as the last one returned
-    await Promise.all(
-      Array.from({ length: job.concurrency }, async () => {
-        while (epochMs() < deadline && next < job.holds.length) await place(job.holds[next++]);
-      }),
-    );
-  } else {
-    // open loop: hold i starts at startedAt + i / rate, whatever the answers take (at most
-    // `concurrency` in flight: past that, the writer waits and falls behind the rate)
-    const interval = 1000 / job.rate;
-    const count = Math.min(job.holds.length, Math.floor(job.durationSeconds * job.rate));
-    const inFlight = new Set<Promise<void>>();
-    for (let i = 0; i < count; i++) {
-      // holds not started within the duration are not placed: the achieved rate says so
-      if (epochMs() > deadline) break;
-      const due = startedAt + i * interval;
-      const wait = due - epochMs();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      while (inFlight.size >= job.concurrency) await Promise.race(inFlight);
-      if (epochMs() - due > 100) late++;
-      const p: Promise<void> = place(job.holds[i]).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-    await Promise.all(inFlight);
-  }
-  agent.destroy();
-  return {
-    type: "writer",
-    placed,
-    failed,
-    firstError,
-    startedAt,
-    endedAt: epochMs(),
-    roundTrip: roundTrip.done(),
-    late,
-    cpuMs: cpuMs() - c0,
-  };
 }
 
 // ---- main -------------------------------------------------------------------------------
