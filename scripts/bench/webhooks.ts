@@ -18,7 +18,7 @@
 // is not the hub's): one HTTP server per endpoint on 127.0.0.1, each verifying every
 // Luxor-Signature with its endpoint's secret as the README states it, without the hub's code
 // (400 when it does not verify), and recording the event id, receipt time and which masked
-// fields came back. A writer child process (ws-clients.ts, as in the events section) places
+// fields came back. A writer child process (hold-writer.ts in ws-clients.ts, as in the events section) places
 // holds through the API with customs officer keys at 50/s for 60 s (--quick: 20 s), after a
 // short warm-up. A group of 10 receivers (DOWN_GROUP: the destination customs DE, two
 // platforms, two carriers, a post, a broker hearing through an agreement, and a bench
