@@ -25,14 +25,27 @@ export class PolicySql {
   readable(d: string, categories: Iterable<DataCategory>, holder: Prisma.Sql | null = null): Prisma.Sql {
     const mask = maskOf(categories);
     if (mask === 0) {
-      return Prisma.sql`(${Prisma.join(ALL_CATEGORIES.map((c) => this.readableOne(d, c, holder)), " OR ")})`;
+      const any = new Map(ALL_CATEGORIES.flatMap((c) => [...this.bases(d, c, holder)]));
+      return Prisma.sql`(${Prisma.join([...any.values()], " OR ")})`;
     }
-    const each = ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]).map((c) => this.readableOne(d, c, holder));
-    return Prisma.sql`(${Prisma.join(each, " AND ")})`;
+    // (C OR R1) AND (C OR R2) = C OR (R1 AND R2): a basis granting every category asked is
+    // stated once, so the planner estimates one OR over the viewer's columns (an AND of
+    // near-identical ORs reads to it as independent conditions and misjudges the rows)
+    const each = ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]).map((c) => this.bases(d, c, holder));
+    const common = [...each[0].entries()].filter(([k]) => each.every((b) => b.has(k))).map(([, sql]) => sql);
+    const rest = each.map((b) => [...b.entries()].filter(([k]) => !each.every((o) => o.has(k))).map(([, sql]) => sql));
+    const or = [...common];
+    if (rest.every((r) => r.length)) or.push(Prisma.sql`(${Prisma.join(rest.map((r) => Prisma.sql`(${Prisma.join(r, " OR ")})`), " AND ")})`);
+    return or.length ? Prisma.sql`(${Prisma.join(or, " OR ")})` : Prisma.sql`FALSE`;
+  }
+
+  /** Bases granting one category, each once, keyed by their SQL and values. */
+  private bases(d: string, category: DataCategory, holder: Prisma.Sql | null): Map<string, Prisma.Sql> {
+    return new Map(this.readableOne(d, category, holder).map((sql) => [`${sql.text}|${JSON.stringify(sql.values)}`, sql]));
   }
 
   /** Bases granting one category, as in Policy.decide (keep the two in step). */
-  private readableOne(d: string, category: DataCategory, holder: Prisma.Sql | null): Prisma.Sql {
+  private readableOne(d: string, category: DataCategory, holder: Prisma.Sql | null): Prisma.Sql[] {
     const bit = CATEGORY_BIT[category];
     const me = this.me.partyId;
     const col = (name: string) => Prisma.raw(`${d}."${name}"`);
@@ -50,7 +63,7 @@ export class PolicySql {
       if (a.scopeOnlyCarried) and.push(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`);
       or.push(Prisma.sql`(${Prisma.join(and, " AND ")})`);
     }
-    return Prisma.sql`(${Prisma.join(or, " OR ")})`;
+    return or;
   }
 
   /**

@@ -67,6 +67,8 @@ const schema = z.object({
   HUB_STATS_MIN_GROUP_SIZE: int(1, 1000000, 5),
   HUB_ANALYTICS_TIMEOUT_MS: int(10, 600000, 10000),
   HUB_ANALYTICS_MAX_COST: int(1, 1000000, 2000),
+  // totalCount of declarations pages: exact up to this many, past it this many and totalCountIsExact false
+  HUB_COUNT_LIMIT: int(1, 100_000_000, 10000),
   // the GraphQL IDE at /graphql for browsers, introspection and the measurement page at
   // /dashboard (src/server/web.ts); unset: on, except with NODE_ENV=production
   HUB_IDE: oneOf(["on", "off"]).optional(),

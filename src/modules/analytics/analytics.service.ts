@@ -18,6 +18,7 @@ import { InferenceRepository } from "./inference.repository";
 import { ListRepository, sortSpec } from "./list.repository";
 import { BadUserInputError } from "../../shared/errors";
 import { DataCategory } from "../../authz/categories";
+import { boundedCount, countOnce, type BoundedCount } from "../../shared/bounded-count";
 
 const EXPANDING = new Set([StatsGroupKey.HS_CHAPTER, StatsGroupKey.HS_HEADING, StatsGroupKey.HOLD_KIND, StatsGroupKey.ALERT_SEVERITY]);
 const EXCLUSIVE: StatsGroupKey[][] = [
@@ -67,6 +68,11 @@ export class AnalyticsService {
   compile(policy: Policy, money: MoneySql, where: DeclarationWhere | undefined, path: string, problems: Problems) {
     const policySql = new PolicySql(policy);
     return { policySql, ...new FilterCompiler(policySql, money, problems).compile(where, path) };
+  }
+
+  /** totalCount counts up to this many (HUB_COUNT_LIMIT) */
+  get countLimit(): number {
+    return this.config.HUB_COUNT_LIMIT;
   }
 
   /** QUERY_TOO_COMPLEX past HUB_ANALYTICS_MAX_COST, naming the cost and the limit. */
@@ -133,7 +139,8 @@ export interface AnalyticsPage {
   filterCategories: DataCategory[];
   /** categories the sort keys read on each declaration returned */
   sortCategories: DataCategory[];
-  totalCount: () => Promise<number>;
+  /** how many match, up to `countLimit` */
+  count: () => Promise<BoundedCount>;
 }
 
 export interface AnalyticsListArgs {
@@ -180,11 +187,12 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   service.checkCost(compiled.cost * Math.ceil(args.first / 100) + Math.ceil(args.first / 10) + 5 * keys.length);
   const sortCategories = [...new Set(keys.map((k) => k.spec.category))];
   const categories = [...new Set([...compiled.categories, ...sortCategories])];
-  const where = Prisma.sql`${compiled.policySql.readable("d", categories)} AND ${compiled.sql}`;
+  const visible = compiled.policySql.readable("d", categories);
+  const where = Prisma.sql`${visible} AND ${compiled.sql}`;
   const signature = args.orderBy.map((o) => `${o.field}:${o.direction}`).join(",");
   const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
-  const repo = new ListRepository(service.db, compiled.policySql);
-  const rows = await repo.page({ where, keys, after, take: args.first + 1 });
+  const repo = new ListRepository(service.db);
+  const rows = await repo.page({ visible, filter: compiled.sql, keys, after, take: args.first + 1 });
   const page = rows.slice(0, args.first);
   // holders of the related records (holds, alerts, ...) the filter was evaluated on; the
   // filers of the page are logged with the rows (recordRowsInference)
@@ -199,14 +207,17 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
     hasNextPage: rows.length > args.first,
     filterCategories: [...compiled.categories],
     sortCategories,
-    totalCount: async () => {
-      const [{ total, holders }, relatedHolders] = await Promise.all([
-        repo.count(where, policy.partyId),
-        inference.ofMatches(where, compiled.relations),
+    count: countOnce(async () => {
+      const limit = service.countLimit;
+      // the holders of the related records: over the same bounded set of matches as the count
+      const counted = Prisma.sql`d."id" IN (SELECT d."id" FROM "Declaration" d WHERE ${where} LIMIT ${limit + 1}::int)`;
+      const [{ n, holders }, relatedHolders] = await Promise.all([
+        repo.count(where, policy.partyId, limit),
+        inference.ofMatches(counted, compiled.relations),
       ]);
       recordInference(ctx, policy, [...holders, ...relatedHolders], categories, "count", [], related);
-      return total;
-    },
+      return boundedCount(n, limit);
+    }),
   };
 }
 

@@ -81,7 +81,8 @@ export const RELATIONS: Record<string, RelationSpec> = {
     holder: null,
     columns: {
       hsCode: col("hsCode", "string", COMMERCIAL),
-      description: col("description", "text", COMMERCIAL),
+      // the description's tsvector, a generated column with a GIN index (prisma/schema.prisma)
+      description: col("descriptionSearch", "text", COMMERCIAL),
       value: col("value", "amount", COMMERCIAL, { currency: "currency" }),
       quantity: col("quantity", "int", COMMERCIAL),
       originCountry: col("originCountry", "code", COMMERCIAL),
@@ -408,6 +409,6 @@ export class FilterCompiler {
     const q = c.search?.trim() ?? "";
     if (!q.length || q.length > 200) this.problems.add(`${path}.search`, "must be 1 to 200 characters");
     this.cost += 5;
-    return [Prisma.sql`to_tsvector('english', ${column}) @@ plainto_tsquery('english', ${q})`];
+    return [Prisma.sql`${column} @@ plainto_tsquery('english', ${q})`];
   }
 }

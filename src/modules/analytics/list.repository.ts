@@ -1,6 +1,5 @@
 import { Prisma } from "../../generated/prisma/client";
 import { DataCategory } from "../../authz/categories";
-import type { PolicySql } from "../../authz/policy-sql";
 import type { MoneySql } from "./money.sql";
 import type { AnalyticsDb } from "./analytics.db";
 import type { StatsHolder } from "./stats.repository";
@@ -13,6 +12,8 @@ export interface SortSpec {
   pgType: string;
   category: DataCategory;
   nullable: boolean;
+  /** an index gives rows in this key's order (Declaration(filedAt, id)): a page can walk it */
+  walkable?: boolean;
 }
 
 export function sortSpec(field: string, money: MoneySql): SortSpec {
@@ -24,7 +25,7 @@ export function sortSpec(field: string, money: MoneySql): SortSpec {
   });
   switch (field) {
     case "filedAt":
-      return c("filedAt", "timestamp", STATUS);
+      return { ...c("filedAt", "timestamp", STATUS), walkable: true };
     case "updatedAt":
       return c("updatedAt", "timestamp", STATUS);
     case "releasedAt":
@@ -53,40 +54,104 @@ export function sortSpec(field: string, money: MoneySql): SortSpec {
 }
 
 export interface PageQuery {
-  where: Prisma.Sql;
+  /** the policy: declarations the viewer may read in the categories the filter and sort read */
+  visible: Prisma.Sql;
+  filter: Prisma.Sql;
   keys: { spec: SortSpec; desc: boolean }[];
   /** values of the keys and the id of the last row of the previous page */
   after: { values: string[]; id: string } | null;
   take: number;
 }
 
+/** Visible declarations a page walks in index order at first, and at most on a second try. */
+export const WALK = { first: 2000, max: 20_000 };
+
+type Row = { id: string; keys: string[] };
+
 /**
  * The analysts' declarations page: keyset pagination on the sort keys and the id, so a
  * page follows the rows of the previous one whatever is filed meanwhile (a new row sorts
  * before or after the cursor, never shifts the pages). Rows whose sort value is unknown
  * (no exchange rate, never released) are not ranked and are left out.
+ *
+ * Two plans, chosen by what the data says rather than by the planner's estimates (which
+ * cannot see that, say, a carrier's tracking numbers never start with RR): when the first
+ * key has an index order, walk the viewer's declarations in that order, a bounded number
+ * of them, testing the filter on each; a full page found there is the answer (the first
+ * matches in order are the first matches). Otherwise the filter is selective: all its
+ * matches first (through whatever indexes serve it), then sorted.
  */
 export class ListRepository {
   constructor(
     private readonly db: AnalyticsDb,
-    private readonly policy: PolicySql,
+    private readonly budgets: { first: number; max: number } = WALK,
   ) {}
 
-  async page(q: PageQuery): Promise<{ id: string; keys: string[] }[]> {
-    const conds: Prisma.Sql[] = [q.where];
+  async page(q: PageQuery): Promise<Row[]> {
+    if (q.keys[0].spec.walkable) {
+      let budget = this.budgets.first;
+      for (;;) {
+        const { rows, exhausted } = await this.walk(q, budget);
+        // a full page, or every visible declaration walked: the answer
+        if (rows.length >= q.take || !exhausted) return rows;
+        if (!rows.length || budget >= this.budgets.max) break;
+        // some matches, too sparse for a page: once more, as far as a page needs at that rate
+        budget = Math.min(this.budgets.max, Math.ceil(((budget * q.take) / rows.length) * 1.2));
+      }
+    }
+    return this.matchesThenSort(q);
+  }
+
+  private parts(q: PageQuery) {
+    const conds: Prisma.Sql[] = [q.visible];
     for (const k of q.keys) if (k.spec.nullable) conds.push(Prisma.sql`${k.spec.sql} IS NOT NULL`);
     if (q.after) conds.push(this.keyset(q));
     const dir = (desc: boolean) => Prisma.raw(desc ? "DESC" : "ASC");
     const last = q.keys[q.keys.length - 1];
-    const order = [...q.keys.map((k) => Prisma.sql`${k.spec.sql} ${dir(k.desc)}`), Prisma.sql`d."id" ${dir(last.desc)}`];
-    const select = q.keys.map((k, i) => Prisma.sql`${k.spec.sql}::text AS ${Prisma.raw(`k${i}`)}`);
-    const rows = await this.db.query<Record<string, string>>(Prisma.sql`
-      SELECT d."id"::text AS id, ${Prisma.join(select, ", ")}
-      FROM "Declaration" d
-      WHERE ${Prisma.join(conds, " AND ")}
-      ORDER BY ${Prisma.join(order, ", ")}
-      LIMIT ${q.take}::int`);
+    const order = (key: (i: number) => Prisma.Sql, id: Prisma.Sql) => [
+      ...q.keys.map((k, i) => Prisma.sql`${key(i)} ${dir(k.desc)}`),
+      Prisma.sql`${id} ${dir(last.desc)}`,
+    ];
+    const keys = q.keys.map((k, i) => Prisma.sql`${k.spec.sql} AS ${Prisma.raw(`k${i}`)}`);
+    const text = q.keys.map((_, i) => Prisma.raw(`k${i}::text AS k${i}`));
+    return { conds, order, keys, text };
+  }
+
+  private rows(rows: Record<string, string>[], q: PageQuery): Row[] {
     return rows.map((r) => ({ id: r.id, keys: q.keys.map((_, i) => r[`k${i}`]) }));
+  }
+
+  /**
+   * The first `budget` visible declarations in key order (an index walk, stopping at `take`
+   * matches), those matching the filter; `exhausted`: the walk reached its budget (the
+   * budget-th row is returned as a marker, matching or not).
+   */
+  private async walk(q: PageQuery, budget: number): Promise<{ rows: Row[]; exhausted: boolean }> {
+    const { conds, order, keys, text } = this.parts(q);
+    const keyOrder = Prisma.join(order((i) => q.keys[i].spec.sql, Prisma.raw(`d."id"`)), ", ");
+    const rows = await this.db.query<Record<string, string> & { n: string; hit: boolean }>(Prisma.sql`
+      SELECT w."id"::text AS id, ${Prisma.join(text, ", ")}, w.n::text AS n, w.hit FROM (
+        SELECT d."id", ${Prisma.join(keys, ", ")}, COALESCE(${q.filter}, FALSE) AS hit, row_number() OVER (ORDER BY ${keyOrder}) AS n
+        FROM "Declaration" d
+        WHERE ${Prisma.join(conds, " AND ")}
+        ORDER BY ${keyOrder}
+        LIMIT ${budget}::int) w
+      WHERE w.hit OR w.n = ${budget}::int
+      LIMIT ${q.take}::int`);
+    rows.sort((a, b) => Number(a.n) - Number(b.n));
+    return { rows: this.rows(rows.filter((r) => r.hit), q), exhausted: rows.some((r) => Number(r.n) === budget) };
+  }
+
+  /** Every match (the CTE is not walked in key order), then the first `take` sorted. */
+  private async matchesThenSort(q: PageQuery): Promise<Row[]> {
+    const { conds, order, keys, text } = this.parts(q);
+    const rows = await this.db.query<Record<string, string>>(Prisma.sql`
+      WITH m AS MATERIALIZED (
+        SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, q.filter], " AND ")})
+      SELECT "id"::text AS id, ${Prisma.join(text, ", ")} FROM m
+      ORDER BY ${Prisma.join(order((i) => Prisma.raw(`m."k${i}"`), Prisma.raw(`m."id"`)), ", ")}
+      LIMIT ${q.take}::int`);
+    return this.rows(rows, q);
   }
 
   /** (k1, ..., id) after the cursor, each key in its own direction; the id breaks ties in the last key's. */
@@ -101,24 +166,27 @@ export class ListRepository {
       const step = Prisma.sql`${t.sql} ${Prisma.raw(t.desc ? "<" : ">")} ${t.value}`;
       return Prisma.sql`(${Prisma.join([...eq, step], " AND ")})`;
     });
-    return Prisma.sql`(${Prisma.join(ors, " OR ")})`;
+    // the first key's bound alone as well: an index on it starts at the cursor
+    const first = terms[0];
+    const bound = Prisma.sql`${first.sql} ${Prisma.raw(first.desc ? "<=" : ">=")} ${first.value}`;
+    return Prisma.sql`(${Prisma.join(ors, " OR ")}) AND ${bound}`;
   }
 
-  /** How many match, and whose declarations were counted (for the holders' access logs). */
-  async count(where: Prisma.Sql, viewerId: string): Promise<{ total: number; holders: StatsHolder[] }> {
+  /**
+   * How many match, up to `limit` + 1 (the caller reports more than `limit` as "at least"),
+   * and whose declarations were counted (for the holders' access logs).
+   */
+  async count(where: Prisma.Sql, viewerId: string, limit: number): Promise<{ n: number; holders: StatsHolder[] }> {
     const rows = await this.db.query<StatsHolder & { n: number }>(Prisma.sql`
       SELECT d."filerId"::text AS holder, 'Declaration' AS kind,
              rtrim(d."destinationCountry") AS "destinationCountry", rtrim(d."originCountry") AS "originCountry",
              COALESCE(d."carrierId" = ${viewerId}::uuid OR d."postId" = ${viewerId}::uuid, FALSE) AS carried,
              COALESCE(d."platformId" = ${viewerId}::uuid, FALSE) AS platform,
              d."filerId" = ${viewerId}::uuid AS filed, count(*)::int AS n
-      FROM "Declaration" d WHERE ${where}
+      FROM (SELECT d."filerId", d."destinationCountry", d."originCountry", d."carrierId", d."postId", d."platformId"
+            FROM "Declaration" d WHERE ${where} LIMIT ${limit + 1}::int) d
       GROUP BY 1, 2, 3, 4, 5, 6, 7`);
-    const total = rows.reduce((s, r) => s + r.n, 0);
-    return { total, holders: rows.filter((r) => r.holder !== viewerId) };
-  }
-
-  get policySql(): PolicySql {
-    return this.policy;
+    const n = rows.reduce((s, r) => s + r.n, 0);
+    return { n, holders: rows.filter((r) => r.holder !== viewerId) };
   }
 }

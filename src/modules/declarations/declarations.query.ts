@@ -122,6 +122,12 @@ export class DeclarationConnection {
   edges!: DeclarationEdge[];
   @StructuralField(() => PageInfo, { description: "Paging state" })
   pageInfo!: PageInfo;
-  @StructuralField(() => Int, { description: "How many declarations match, counted the same way" })
+  @StructuralField(() => Int, {
+    description:
+      "How many declarations match, counted the same way (only what you may see). Exact up to the hub's count limit " +
+      "(HUB_COUNT_LIMIT, default 10,000); past it, the limit itself, and totalCountIsExact is false: at least that many match",
+  })
   totalCount!: number;
+  @StructuralField(() => Boolean, { description: "false when totalCount stopped at the count limit (more declarations match)" })
+  totalCountIsExact!: boolean;
 }

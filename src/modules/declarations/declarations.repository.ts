@@ -5,6 +5,7 @@ import { sqlRows, type NamedStatement, type PrismaClient } from "../../infra/pri
 import type { DeclarationScope } from "../../authz/policy";
 import type { DeclarationCategory, DeclarationStatus, HoldKind, PartyKind } from "../../generated/prisma/enums";
 import { newMovementReference, type Assessment } from "../risk/risk.assessor";
+import { boundedCount, type BoundedCount } from "../../shared/bounded-count";
 
 export type DeclarationRow = Declaration;
 
@@ -194,8 +195,9 @@ export class DeclarationRepository {
     return ids.length ? this.prisma.declaration.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
   }
 
-  count(where: Prisma.DeclarationWhereInput): Promise<number> {
-    return this.prisma.declaration.count({ where });
+  /** Counts up to `limit` (one more is read to know whether the count stopped there). */
+  async count(where: Prisma.DeclarationWhereInput, limit: number): Promise<BoundedCount> {
+    return boundedCount(await this.prisma.declaration.count({ where, take: limit + 1 }), limit);
   }
 
   async exists(where: Prisma.DeclarationWhereInput): Promise<boolean> {

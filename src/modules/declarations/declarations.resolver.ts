@@ -110,7 +110,12 @@ export class DeclarationResolver {
 @Resolver(() => DeclarationConnection)
 export class DeclarationConnectionResolver {
   @FieldResolver(() => Int)
-  totalCount(@Root() connection: Connection) {
-    return connection.totalCount();
+  async totalCount(@Root() connection: Connection) {
+    return (await connection.count()).total;
+  }
+
+  @FieldResolver(() => Boolean)
+  async totalCountIsExact(@Root() connection: Connection) {
+    return (await connection.count()).exact;
   }
 }

@@ -14,6 +14,7 @@ import { DeclarationOrderField, OrderDirection, type DeclarationFilter, type Dec
 import { analyticsPage } from "../analytics/analytics.service";
 import { recordRowsInference } from "../analytics/inference";
 import { fixedFilterAsWhere } from "./declarations.filter-where";
+import { countOnce, type BoundedCount } from "../../shared/bounded-count";
 
 const { STATUS, TRANSPORT, COMMERCIAL, PARTIES } = DataCategory;
 
@@ -52,8 +53,10 @@ export const MAX_PAGE = 1000;
 export interface Connection {
   edges: { cursor: string; node: DeclarationRow }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: () => Promise<number>;
+  /** how many match, counted up to a limit (HUB_COUNT_LIMIT); run once, whichever field asks first */
+  count: () => Promise<BoundedCount>;
 }
+
 
 const encodeCursor = (id: string) => Buffer.from(id).toString("base64url");
 const decodeCursor = (cursor: string) => Buffer.from(cursor, "base64url").toString();
@@ -214,7 +217,7 @@ export class DeclarationService {
     return {
       edges,
       pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-      totalCount: () => this.repository.count(where),
+      count: countOnce(() => this.repository.count(where, ctx.hub.config.HUB_COUNT_LIMIT)),
     };
   }
 
@@ -238,7 +241,7 @@ export class DeclarationService {
     return {
       edges,
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.edges.length ? page.edges[page.edges.length - 1].cursor : null },
-      totalCount: page.totalCount,
+      count: page.count,
     };
   }
 

@@ -1,0 +1,96 @@
+/**
+ * The analysts' page takes one of two plans (list.repository.ts): a bounded walk in filedAt
+ * order, retried once further when matches are sparse, else all matches then sorted. With
+ * budgets of a few rows, every path runs here on a small world; each must give exactly the
+ * pages a plain ORDER BY ... LIMIT gives, page after page through the cursors.
+ */
+import { Prisma } from "../../src/generated/prisma/client";
+import { ListRepository, sortSpec, type PageQuery } from "../../src/modules/analytics/list.repository";
+import { declarationInput, makeParty, startTestHub, type TestHub, type TestParty } from "../testkit/hub";
+
+describe("the analysts' page plans", () => {
+  let t: TestHub;
+  let platform: TestParty, other: TestParty;
+  const ids: { id: string; origin: string; filer: string; at: Date }[] = [];
+
+  beforeAll(async () => {
+    t = await startTestHub({ http: false });
+    platform = await makeParty(t, "PLATFORM", "IE", "Platform");
+    other = await makeParty(t, "PLATFORM", "IE", "Other");
+    // 40 declarations, one a minute back from now; HK on 3 of them (sparse), two of which are old
+    const base = Date.now();
+    for (let i = 0; i < 40; i++) {
+      const filer = i % 4 === 3 ? other : platform;
+      const origin = [5, 31, 37].includes(i) ? "HK" : "CN";
+      const { declaration } = await t.hub.services.declarations.filing.fileOne(filer.principal, declarationInput({ originCountry: origin }) as never);
+      const at = new Date(base - i * 60_000);
+      // two declarations share a filing time: the id breaks the tie
+      await t.db.prisma.declaration.update({ where: { id: declaration.id }, data: { filedAt: i === 8 ? new Date(base - 7 * 60_000) : at } });
+      ids.push({ id: declaration.id, origin, filer: filer.id, at: i === 8 ? new Date(base - 7 * 60_000) : at });
+    }
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  /** Every page in turn, through the cursors, with these walk budgets. */
+  async function allPages(budgets: { first: number; max: number }, filter: Prisma.Sql, take: number, desc: boolean) {
+    const money = await t.hub.services.analytics.money();
+    const repo = new ListRepository(t.hub.services.analytics.db, budgets);
+    const q: PageQuery = {
+      visible: Prisma.sql`d."filerId" = ${platform.id}::uuid`,
+      filter,
+      keys: [{ spec: sortSpec("filedAt", money), desc }],
+      after: null,
+      take,
+    };
+    const out: string[][] = [];
+    for (let guard = 0; guard < 50; guard++) {
+      const rows = await repo.page(q);
+      if (!rows.length) break;
+      out.push(rows.map((r) => r.id));
+      const last = rows[rows.length - 1];
+      q.after = { values: last.keys, id: last.id };
+    }
+    return out;
+  }
+
+  const expected = (match: (d: (typeof ids)[number]) => boolean, take: number, desc: boolean) => {
+    const sorted = ids
+      .filter((d) => d.filer === platform.id && match(d))
+      .sort((a, b) => (a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1)) * (desc ? -1 : 1))
+      .map((d) => d.id);
+    const pages: string[][] = [];
+    for (let i = 0; i < sorted.length; i += take) pages.push(sorted.slice(i, i + take));
+    return pages;
+  };
+
+  it("a dense filter: the first walk fills each page", async () => {
+    const cn = Prisma.sql`d."originCountry" = 'CN'`;
+    expect(await allPages({ first: 6, max: 12 }, cn, 4, true)).toEqual(expected((d) => d.origin === "CN", 4, true));
+    expect(await allPages({ first: 6, max: 12 }, cn, 4, false)).toEqual(expected((d) => d.origin === "CN", 4, false));
+  });
+
+  it("a sparse filter: a longer walk, then all matches sorted", async () => {
+    const hk = Prisma.sql`d."originCountry" = 'HK'`;
+    // HK rows at positions 5, 31, 37 of the store (4, 23, 28 among the platform's): the first walk
+    // finds one, the second (budget scaled up) does not fill the page, then all matches sorted
+    const spy = jest.spyOn(t.hub.services.analytics.db, "query");
+    for (const budgets of [{ first: 6, max: 12 }, { first: 2, max: 4 }, { first: 1000, max: 1000 }]) {
+      spy.mockClear();
+      expect(await allPages(budgets, hk, 2, true)).toEqual(expected((d) => d.origin === "HK", 2, true));
+      expect(await allPages(budgets, hk, 2, false)).toEqual(expected((d) => d.origin === "HK", 2, false));
+      const plans = spy.mock.calls.map(([s]) => (s.text.includes("MATERIALIZED") ? "all" : s.text.includes("row_number()") ? "walk" : "other"));
+      // small budgets reach the fallback; a budget past the store never does
+      expect(plans.includes("all")).toBe(budgets.first < 40);
+      expect(plans.includes("walk")).toBe(true);
+    }
+    spy.mockRestore();
+  });
+
+  it("a filter matching nothing: no rows on any plan", async () => {
+    const none = Prisma.sql`d."originCountry" = 'ZZ'`;
+    expect(await allPages({ first: 3, max: 6 }, none, 5, true)).toEqual([]);
+    expect(await allPages({ first: 1000, max: 1000 }, none, 5, true)).toEqual([]);
+  });
+});
