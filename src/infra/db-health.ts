@@ -44,6 +44,22 @@ export function isDatabaseDown(err: unknown, depth = 0): boolean {
   return [e.cause, e.originalError, e.meta?.driverAdapterError].some((inner) => inner !== err && isDatabaseDown(inner, depth + 1));
 }
 
+/**
+ * Whether an error (or anything it wraps) is a statement PostgreSQL canceled (57014: the
+ * hub's statement timeout, or a cancel request). The database answered: a slow query, not a
+ * lost database. The request is still answered SERVICE_UNAVAILABLE (retry later).
+ */
+export function isStatementCanceled(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (String(e.code) === "57014") return true;
+  if (typeof e.message === "string" && /canceling statement due to/i.test(e.message)) return true;
+  return [e.cause, e.originalError, e.meta?.driverAdapterError].some((inner) => inner !== err && isStatementCanceled(inner, depth + 1));
+}
+
+/** At most one "slow query" line per this many ms; the lines in between are counted in the next. */
+const SLOW_LOG_EVERY_MS = 1000;
+
 /** A short reason for the log, without SQL or parameters. */
 function reasonOf(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown; cause?: unknown };
@@ -59,6 +75,8 @@ export class DatabaseHealth {
   private downSince: number | null = null;
   private probe: NodeJS.Timeout | undefined;
   private probing = false;
+  private slowLoggedAt = 0;
+  private slowSince = 0;
 
   constructor(
     private readonly pool: Pool | undefined,
@@ -76,11 +94,25 @@ export class DatabaseHealth {
   /** Reports an error; only one that means "database down" changes anything. Returns whether it did. */
   failed(err: unknown): boolean {
     if (!isDatabaseDown(err)) return false;
+    if (isStatementCanceled(err)) {
+      this.slowQuery(err);
+      return true;
+    }
     if (this.downSince !== null) return true;
     this.downSince = Date.now();
     this.log.error({ reason: reasonOf(err) }, "database lost: requests are answered SERVICE_UNAVAILABLE (HTTP 503) until it is back");
     if (this.pool) this.probe = setInterval(() => void this.check(), this.probeMs).unref();
     return true;
+  }
+
+  /** A statement timed out: logged as a slow query (at most one line a second, with how many), the database stays up. */
+  private slowQuery(err: unknown): void {
+    this.slowSince++;
+    const now = Date.now();
+    if (now - this.slowLoggedAt < SLOW_LOG_EVERY_MS) return;
+    this.log.warn({ reason: reasonOf(err), statements: this.slowSince }, "slow query: a statement ran past its timeout (HUB_DB_STATEMENT_TIMEOUT_MS) and was canceled");
+    this.slowLoggedAt = now;
+    this.slowSince = 0;
   }
 
   /** A statement succeeded. */

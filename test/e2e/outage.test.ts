@@ -190,3 +190,41 @@ describe("the pool's bounded queue", () => {
     }
   });
 });
+
+describe("a statement timeout", () => {
+  it("is logged as a slow query, not as a lost database, and the database stays up", async () => {
+    const db = await createTestDatabase();
+    const lines: { msg: string; level: number; statements?: number }[] = [];
+    const log = pino({ level: "info" }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    // on PostgreSQL, a real statement timeout through Prisma; the embedded store applies none
+    // (src/infra/bounded-pool.ts), so there the error PostgreSQL sends is made by hand
+    const prisma = createPrismaClient(db.url, { embedded: db.embedded, poolSize: 2, limits: { connectMs: 2000, acquireMs: 2000, statementMs: 200, queueMax: 10 } });
+    const { DatabaseHealth } = await import("../../src/infra/db-health");
+    const health = new DatabaseHealth(undefined, log);
+    try {
+      const timeout = db.embedded
+        ? Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" })
+        : await prisma.$queryRaw`SELECT pg_sleep(2)`.then(
+            () => new Error("pg_sleep(2) was not canceled after 200 ms"),
+            (err: unknown) => err,
+          );
+      expect(health.failed(timeout)).toBe(true); // answered SERVICE_UNAVAILABLE: retry later
+      expect(health.failed(timeout)).toBe(true);
+      expect(health.up).toBe(true);
+      expect(lines.map((l) => l.msg)).toEqual([
+        "slow query: a statement ran past its timeout (HUB_DB_STATEMENT_TIMEOUT_MS) and was canceled",
+      ]);
+      expect(lines[0].level).toBe(40);
+      health.ok();
+      expect(lines.filter((l) => /database (lost|back)/.test(l.msg))).toEqual([]);
+      // a connection refused is still a lost database
+      expect(health.failed(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toBe(true);
+      expect(health.up).toBe(false);
+      expect(lines.filter((l) => /^database lost/.test(l.msg))).toHaveLength(1);
+    } finally {
+      health.stop();
+      await prisma.$disconnect();
+      await db.close();
+    }
+  });
+});
