@@ -4,6 +4,7 @@ import { RequestAuthz } from "../authz/request-authz";
 import type { Logger } from "../infra/logger";
 import type { Hub } from "../hub";
 import { createLoaders, type Loaders } from "./loaders";
+import type { RequestRecord } from "../server/request-log";
 
 /** Everything one operation (HTTP request or subscription event) works with. */
 export interface HubContext {
@@ -13,6 +14,8 @@ export interface HubContext {
   loaders: Loaders;
   log: Logger;
   operationName: string | null;
+  /** what the request log and metrics record of this operation (null while both are off) */
+  request: RequestRecord | null;
 }
 
 export function createContext(hub: Hub, principal: Principal | null, operationName: string | null = null): HubContext {
@@ -24,6 +27,7 @@ export function createContext(hub: Hub, principal: Principal | null, operationNa
     loaders: createLoaders(hub.loaderSources, authz),
     log: hub.log,
     operationName,
+    request: null,
   };
 }
 

@@ -2,6 +2,7 @@ import type http from "node:http";
 import { AsyncLocalStorage } from "node:async_hooks";
 import express from "express";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import { outcomeOfBody, type RequestObserver, type RequestRecord } from "./request-log";
 
 /** The shape of Apollo's KeyValueCache (@apollo/utils.keyvaluecache), which the APQ cache takes. */
 export interface KeyValueCache {
@@ -93,20 +94,29 @@ export function graphqlHttpHandler<C extends BaseContext>(
   apollo: ApolloServer<C>,
   opts: {
     bodyLimit: string;
-    context: (req: http.IncomingMessage) => Promise<C>;
+    /** the request's context; `record` (null while the request log and metrics are off) is filled in by it */
+    context: (req: http.IncomingMessage, record: RequestRecord | null) => Promise<C>;
+    /** the request log and metrics: every request is recorded once its response is sent, refusals included */
+    observer: RequestObserver;
     /** the partition of per-party caches (perPartyQueryCache) a request's context belongs to; null: none */
     partitionOf: (context: C) => string | null;
   },
 ): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const readJson = express.json({ limit: opts.bodyLimit });
 
-  const sendError = (res: http.ServerResponse, status: number, message: string, code: string) => {
+  const { observer } = opts;
+  const sendError = (res: http.ServerResponse, status: number, message: string, code: string, record: RequestRecord | null) => {
     const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
     res.end(body);
+    if (record) {
+      record.code = code;
+      record.status = status;
+      observer.finish(record);
+    }
   };
 
-  const execute = async (req: http.IncomingMessage & { body?: unknown }, res: http.ServerResponse) => {
+  const execute = async (req: http.IncomingMessage & { body?: unknown }, res: http.ServerResponse, record: RequestRecord | null) => {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
@@ -120,7 +130,7 @@ export function graphqlHttpHandler<C extends BaseContext>(
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: q >= 0 ? url.slice(q) : "", body: req.body },
         context: async () => {
-          const context = await opts.context(req);
+          const context = await opts.context(req, record);
           scope.partition = opts.partitionOf(context);
           return context;
         },
@@ -131,24 +141,32 @@ export function graphqlHttpHandler<C extends BaseContext>(
     if (response.body.kind === "complete") {
       res.setHeader("content-length", Buffer.byteLength(response.body.string));
       res.end(response.body.string);
-      return;
+      // Apollo refused it before any plugin saw it (CSRF, a GET without a query): its code is in the body
+      if (record) record.code ??= outcomeOfBody(response.body.string, res.statusCode);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    if (record) {
+      record.status = res.statusCode;
+      observer.finish(record);
+    }
   };
 
   return (req, res) => {
+    const record = observer.begin("http");
     readJson(req as express.Request, res as express.Response, (err?: { type?: string; status?: number }) => {
       // Oversized or malformed JSON bodies get a contract error, not an HTML page.
       if (err) {
         const tooLarge = err.type === "entity.too.large";
         return tooLarge
-          ? sendError(res, 413, `Request body exceeds ${opts.bodyLimit}`, "QUERY_TOO_COMPLEX")
-          : sendError(res, err.status ?? 400, "Request body is not valid JSON", "BAD_USER_INPUT");
+          ? sendError(res, 413, `Request body exceeds ${opts.bodyLimit}`, "QUERY_TOO_COMPLEX", record)
+          : sendError(res, err.status ?? 400, "Request body is not valid JSON", "BAD_USER_INPUT", record);
       }
-      execute(req, res).catch(() => {
-        if (!res.headersSent) sendError(res, 500, "Internal server error", "INTERNAL_SERVER_ERROR");
-        else res.destroy();
+      execute(req, res, record).catch(() => {
+        if (!res.headersSent) return sendError(res, 500, "Internal server error", "INTERNAL_SERVER_ERROR", record);
+        res.destroy();
+        if (record) observer.finish(Object.assign(record, { code: "INTERNAL_SERVER_ERROR", status: 500 }));
       });
     });
   };

@@ -1,21 +1,20 @@
 import http from "node:http";
-import { performance } from "node:perf_hooks";
 import express from "express";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
+import type { SubscribePayload } from "graphql-ws";
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from "graphql";
 import type { Hub } from "../hub";
-import type { Principal } from "../authz/principal";
 import { createContext, type HubContext } from "../context/context";
 import { HubError, UnauthenticatedError } from "../shared/errors";
 import { KeyedConnections, REVOKED_CLOSE_CODE } from "../authn/authenticate";
 import { createErrorFormatter, serviceUnavailablePlugin, unavailableHttp } from "./errors";
 import { isDatabaseDown } from "../infra/db-health";
 import { createArmor, errorHeaders, RateLimit } from "./limits";
-import { observeServer } from "./request-log";
+import { observeServer, outcome, WsOperations, type RequestRecord } from "./request-log";
 import { metricsHandler } from "../infra/metrics";
 import { CSRF_REQUEST_HEADERS, graphqlHttpHandler, isGraphqlPath, perPartyQueryCache } from "./graphql-http";
 import { maybeBrowser, mountWeb, noIntrospection, webSettings } from "./web";
@@ -146,10 +145,46 @@ export async function startServer(
   // Prometheus metrics and the request log (README "Observability")
   const observe = observeServer(hub, wsLimits);
 
+  type WsExtra = { hubContext?: HubContext; limits?: WsConnection; operations?: WsOperations };
+  /** An operation sent on a socket: its execution arguments, or the errors it is refused with. */
+  const admitWs = async (wsCtx: { connectionParams?: Record<string, unknown>; extra: WsExtra }, payload: SubscribePayload): Promise<ExecutionArgs | GraphQLError[]> => {
+    const base = wsCtx.extra.hubContext!;
+    try {
+      // Every operation re-checks the socket's key: a revoked one runs nothing more.
+      const now = await hub.authenticator.authenticate(wsCtx.connectionParams?.authorization as string | undefined).catch((err) => {
+        if (err instanceof UnauthenticatedError && base.principal?.apiKeyId) hub.authenticator.forget(base.principal.apiKeyId); // closes its sockets
+        throw err;
+      });
+      if (now?.apiKeyId !== base.principal?.apiKeyId) throw new UnauthenticatedError();
+      await rateLimit.check(base.principal);
+      const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
+      const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+      // as Apollo does over HTTP: a validation error is the client's (BAD_USER_INPUT), not internal
+      if (errors.length) return errors.map((e) => reformat(new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
+      const contextValue = createContext(hub, base.principal, payload.operationName ?? null);
+      contextValue.authz.collectDenials(); // onNext adds them to each result
+      const args: ExecutionArgs = {
+        schema,
+        document,
+        variableValues: payload.variables,
+        operationName: payload.operationName,
+        contextValue,
+      };
+      // A subscription holds a slot until it completes or its socket closes (onComplete).
+      if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
+        const refused = wsCtx.extra.limits?.reserve(payload);
+        if (refused) return [reformat(refused)];
+      }
+      return args;
+    } catch (err) {
+      return [reformat(err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }))];
+    }
+  };
+
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
   // ws re-emits the HTTP server's errors (EADDRINUSE): listen() below reports them
   wsServer.on("error", () => undefined);
-  const wsCleanup = useServer<Record<string, unknown>, { hubContext?: HubContext; limits?: WsConnection }>(
+  const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
     {
       schema,
       // each event executed once per (party, role, document), not once per subscriber
@@ -175,48 +210,33 @@ export async function startServer(
             socket.once("close", untrack);
           }
           wsCtx.extra.hubContext = createContext(hub, principal);
+          if (observe.requests.enabled) wsCtx.extra.operations = new WsOperations(observe.requests, principal);
           return true;
         } catch {
           return false;
         }
       },
       // The HTTP limits (depth, aliases, cost, tokens) and rate limit apply here too.
-      onSubscribe: async (wsCtx, _id, payload) => {
-        const base = wsCtx.extra.hubContext!;
-        try {
-          // Every operation re-checks the socket's key: a revoked one runs nothing more.
-          const now = await hub.authenticator.authenticate(wsCtx.connectionParams?.authorization as string | undefined).catch((err) => {
-            if (err instanceof UnauthenticatedError && base.principal?.apiKeyId) hub.authenticator.forget(base.principal.apiKeyId); // closes its sockets
-            throw err;
-          });
-          if (now?.apiKeyId !== base.principal?.apiKeyId) throw new UnauthenticatedError();
-          await rateLimit.check(base.principal);
-          const document = parse(payload.query, { maxTokens: config.HUB_MAX_TOKENS });
-          const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
-          // as Apollo does over HTTP: a validation error is the client's (BAD_USER_INPUT), not internal
-          if (errors.length) return errors.map((e) => reformat(new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })));
-          const contextValue = createContext(hub, base.principal, payload.operationName ?? null);
-          contextValue.authz.collectDenials(); // onNext adds them to each result
-          const args: ExecutionArgs = {
-            schema,
-            document,
-            variableValues: payload.variables,
-            operationName: payload.operationName,
-            contextValue,
-          };
-          // A subscription holds a slot until it completes or its socket closes (onComplete).
-          if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
-            const refused = wsCtx.extra.limits?.reserve(payload);
-            if (refused) return [reformat(refused)];
-          }
-          return args;
-        } catch (err) {
-          return [reformat(err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }))];
-        }
+      onSubscribe: async (wsCtx, id, payload) => {
+        const operations = wsCtx.extra.operations;
+        operations?.begin(id, payload.operationName ?? null);
+        const admitted = await admitWs(wsCtx, payload);
+        if (Array.isArray(admitted)) operations?.refused(id, admitted);
+        return admitted;
+      },
+      // a query's or mutation's result, or a subscription's stream (or its refusal)
+      onOperation: (wsCtx, id, _payload, args, result) => {
+        const operation = wsCtx.extra.operations && getOperationAST(args.document, args.operationName);
+        if (!operation) return;
+        wsCtx.extra.operations!.operated(id, operation.operation, operation.name?.value ?? null, result as { errors?: readonly GraphQLError[] } | AsyncIterable<unknown>);
+      },
+      onError: (wsCtx, id, _payload, errors) => {
+        wsCtx.extra.operations?.failed(id, errors);
       },
       // every operation graphql-ws ran ends here (completed, failed, or its socket closed)
-      onComplete: (wsCtx, _id, payload) => {
+      onComplete: (wsCtx, id, payload) => {
         wsCtx.extra.limits?.release(payload);
+        wsCtx.extra.operations?.completed(id);
       },
       // once per result: a query's or mutation's, and each event of a subscription
       onNext: (_ctx, _id, _payload, args, result) => {
@@ -232,14 +252,24 @@ export async function startServer(
     wsServer,
   );
 
-  const accessLogPlugin: ApolloServerPlugin<HubContext> = {
+  // Every admitted request's end: its access log, its denials, and what the request log records.
+  const responsePlugin: ApolloServerPlugin<HubContext> = {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue, response }) {
+        async willSendResponse({ contextValue, response, operation, operationName }) {
           flushAccess(contextValue);
           // the field guards' denials, already in the contract's shape (no formatter needed)
-          if (response.body.kind === "single") response.body.singleResult = contextValue.authz.reportDenials(response.body.singleResult);
-          else response.body.initialResult = contextValue.authz.reportDenials(response.body.initialResult);
+          const { authz } = contextValue;
+          const result =
+            response.body.kind === "single"
+              ? (response.body.singleResult = authz.reportDenials(response.body.singleResult))
+              : (response.body.initialResult = authz.reportDenials(response.body.initialResult));
+          const record = contextValue.request;
+          if (record) {
+            record.operation = operationName ?? record.operation;
+            record.type = operation?.operation ?? "unknown";
+            record.code = outcome(result.errors);
+          }
         },
       };
     },
@@ -266,10 +296,8 @@ export async function startServer(
       // graphql-armor's token limit parses a second time in parsingDidStart and turns every syntax
       // error into a 500 (its unexpectedErrorProcessingRequest hook): parseOptions above instead
       ...(protection.plugins as ApolloServerPlugin<HubContext>[]).filter((p) => !("unexpectedErrorProcessingRequest" in p)),
-      accessLogPlugin,
+      responsePlugin,
       rateLimit.plugin(),
-      // off (HUB_METRICS and HUB_REQUEST_LOG), no per-request hook at all
-      ...(observe.requests.enabled ? [observe.requests.plugin()] : []),
       serviceUnavailablePlugin<HubContext>(config.HUB_RETRY_AFTER_SECONDS),
       // No cache hints are used; without this plugin Apollo does not wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
@@ -294,22 +322,23 @@ export async function startServer(
   graphql = graphqlHttpHandler(apollo, {
     bodyLimit: config.HUB_BODY_LIMIT,
     partitionOf: (ctx) => ctx.principal?.partyId ?? null,
-    context: async (req) => {
-      const startedAt = performance.now();
+    observer: observe.requests,
+    context: async (req, record: RequestRecord | null) => {
       const body = (req as { body?: { operationName?: unknown } }).body;
       const operationName = typeof body?.operationName === "string" ? body.operationName : null;
-      let principal: Principal | null = null;
+      if (record) record.operation = operationName;
       try {
-        principal = await hub.authenticator.authenticate(req.headers.authorization);
+        const principal = await hub.authenticator.authenticate(req.headers.authorization);
+        if (record) record.principal = principal;
         const quotas = await rateLimit.check(principal, req.socket.remoteAddress);
         const ctx = createContext(hub, principal, operationName);
         ctx.authz.collectDenials(); // the plugin above adds them to the response
         rateLimit.remember(ctx, quotas);
-        observe.requests.began(ctx, startedAt);
+        ctx.request = record;
         return ctx;
       } catch (err) {
         const answer = withHttpStatus(err, config.HUB_RETRY_AFTER_SECONDS, (e) => hub.dbHealth.failed(e));
-        observe.requests.refused(answer, principal, operationName, startedAt);
+        observe.requests.refused(record, answer);
         throw answer;
       }
     },

@@ -38,7 +38,7 @@ describe("metrics and request log on", () => {
   let carrier: TestParty;
   const mem = memoryLog();
   beforeAll(async () => {
-    t = await startTestHub({ env: { HUB_METRICS_TOKEN: TOKEN }, log: mem.log });
+    t = await startTestHub({ env: { HUB_METRICS_TOKEN: TOKEN, HUB_BODY_LIMIT: "4kb" }, log: mem.log });
     carrier = await makeParty(t, "CARRIER", "DE", "Metrics Carrier");
   });
   afterAll(async () => {
@@ -56,11 +56,11 @@ describe("metrics and request log on", () => {
       const m = await scrape(t, TOKEN);
       expect(m.status).toBe(200);
       expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="query",code="OK"}')).toBe(3);
-      expect(sample(m.text, 'hub_graphql_requests_total{operation="Lookup",type="query",code="NOT_FOUND"}')).toBe(1);
-      expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="UNAUTHENTICATED"}')).toBe(1);
-      expect(sample(m.text, 'hub_graphql_request_duration_seconds_count{operation="Who",type="query"}')).toBe(3);
-      expect(sample(m.text, 'hub_graphql_request_duration_seconds_bucket{le="+Inf",operation="Who",type="query"}')).toBe(3);
+      expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="query",code="OK",transport="http"}')).toBe(3);
+      expect(sample(m.text, 'hub_graphql_requests_total{operation="Lookup",type="query",code="NOT_FOUND",transport="http"}')).toBe(1);
+      expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="UNAUTHENTICATED",transport="http"}')).toBe(1);
+      expect(sample(m.text, 'hub_graphql_request_duration_seconds_count{operation="Who",type="query",transport="http"}')).toBe(3);
+      expect(sample(m.text, 'hub_graphql_request_duration_seconds_bucket{le="+Inf",operation="Who",type="query",transport="http"}')).toBe(3);
       expect(sample(m.text, "hub_ws_connections")).toBe(1);
       expect(sample(m.text, "hub_ws_subscriptions")).toBe(1);
       expect(sample(m.text, "hub_event_lag")).toBe(0);
@@ -94,8 +94,8 @@ describe("metrics and request log on", () => {
     await post(t, carrier.key, { query: "{ me { role } }" });
     await post(t, carrier.key, { query: "{ me { role } }", operationName: 'x"} 1\nfake_metric 2' });
     const m = await scrape(t, TOKEN);
-    expect(sample(m.text, 'hub_graphql_requests_total{operation="_anonymous",type="query",code="OK"}')).toBe(1);
-    expect(sample(m.text, 'hub_graphql_requests_total{operation="_other",type="unknown",code="BAD_USER_INPUT"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_anonymous",type="query",code="OK",transport="http"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_other",type="unknown",code="BAD_USER_INPUT",transport="http"}')).toBe(1);
     expect(m.text).not.toMatch(/^fake_metric/m);
   });
 
@@ -118,6 +118,7 @@ describe("metrics and request log on", () => {
     expect(lines[0]).toMatchObject({
       level: 30,
       msg: "request",
+      transport: "http",
       operation: "Track",
       type: "query",
       partyId: carrier.id,
@@ -152,7 +153,97 @@ describe("metrics and request log on", () => {
     }
     expect(mem.requests()).toEqual([expect.objectContaining({ operation: "Who", partyId: carrier.id, code: "SERVICE_UNAVAILABLE", status: 503 })]);
     const m = await scrape(t, TOKEN);
-    expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="SERVICE_UNAVAILABLE"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="SERVICE_UNAVAILABLE",transport="http"}')).toBe(1);
+  });
+});
+
+describe("requests refused before GraphQL, and operations over WebSocket", () => {
+  let t: TestHub;
+  let carrier: TestParty;
+  const mem = memoryLog();
+  const raw = (init: RequestInit, search = "") => fetch(t.server!.url + search, init).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  beforeAll(async () => {
+    t = await startTestHub({ env: { HUB_METRICS_TOKEN: TOKEN, HUB_BODY_LIMIT: "4kb" }, log: mem.log });
+    carrier = await makeParty(t, "CARRIER", "FR", "Refusals Carrier");
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it("logs and counts a body over the limit, JSON that does not parse, a CSRF refusal, a rate limit and an unknown key", async () => {
+    mem.lines.length = 0;
+    const json = { "content-type": "application/json" };
+    const big = await raw({ method: "POST", headers: { ...json, authorization: `Bearer ${carrier.key}` }, body: JSON.stringify({ query: `{ me { role } } # ${"x".repeat(5000)}` }) });
+    expect(big.status).toBe(413);
+    const broken = await raw({ method: "POST", headers: { ...json, authorization: `Bearer ${carrier.key}` }, body: '{"query": "{ me {' });
+    expect(broken.status).toBe(400);
+    // a GET without a key nor a preflight header: refused by the CSRF rule before any context
+    const csrf = await raw({ method: "GET" }, "?query=%7B__typename%7D");
+    expect(csrf.status).toBe(400);
+    const unknown = await raw({ method: "POST", headers: { ...json, authorization: "Bearer lux_unknown_key_0000000000000000" }, body: JSON.stringify({ query: "query Who { me { role } }", operationName: "Who" }) });
+    expect(unknown.status).toBe(401);
+    // a limit of 1 a minute: the second request is 429
+    const operator = { partyId: t.hub.services.parties.operatorPartyId(), partyKind: "OPERATOR" as const, country: "ZZ", role: "OPERATOR" as const, apiKeyId: null };
+    const slow = await makeParty(t, "BROKER", "FR", "Slow Broker");
+    await t.hub.services.rateLimits.set(createContext(t.hub, operator), { partyId: slow.id, perMinute: 1 });
+    const ask = () => raw({ method: "POST", headers: { ...json, authorization: `Bearer ${slow.key}` }, body: JSON.stringify({ query: "query Mine { me { role } }", operationName: "Mine" }) });
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(429);
+
+    const lines = mem.requests();
+    expect(lines.map((l) => [l.code, l.status])).toEqual([
+      ["QUERY_TOO_COMPLEX", 413],
+      ["BAD_USER_INPUT", 400],
+      ["BAD_USER_INPUT", 400],
+      ["UNAUTHENTICATED", 401],
+      ["OK", 200],
+      ["RATE_LIMITED", 429],
+    ]);
+    expect(csrf.body.errors[0].message).toMatch(/CSRF/);
+    expect(lines.every((l) => l.transport === "http" && typeof l.durationMs === "number")).toBe(true);
+    expect(lines[5]).toMatchObject({ operation: "Mine", partyId: slow.id, role: slow.principal.role });
+    expect(mem.lines.join("\n")).not.toContain(carrier.key);
+    const m = await scrape(t, TOKEN);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_anonymous",type="unknown",code="QUERY_TOO_COMPLEX",transport="http"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_anonymous",type="unknown",code="BAD_USER_INPUT",transport="http"}')).toBe(2); // JSON, CSRF
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="Who",type="unknown",code="UNAUTHENTICATED",transport="http"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="Mine",type="unknown",code="RATE_LIMITED",transport="http"}')).toBe(1);
+  });
+
+  it("logs and counts each query and mutation sent on a socket, and each subscription's start and end", async () => {
+    mem.lines.length = 0;
+    const ws = wsClient(t, carrier.key);
+    try {
+      const query = await new Promise<any>((resolve, reject) => {
+        let result: any;
+        ws.subscribe({ query: "query SocketWho { me { role } }", operationName: "SocketWho" }, { next: (v) => (result = v), error: reject, complete: () => resolve(result) });
+      });
+      expect(query).toEqual({ data: { me: { role: "AGENT" } } });
+      const refused = subscribe(ws, "subscription Bad { noSuchField }");
+      await refused.waitFor(1);
+      expect(refused.errors).toHaveLength(1);
+      const sub = subscribe(ws, "subscription Held { holdPlaced { eventId } }");
+      await waitFor(() => t.server!.wsLimits.subscriptions() === 1);
+      sub.dispose();
+      await waitFor(() => mem.requests().some((l) => l.event === "end"));
+    } finally {
+      await ws.dispose();
+    }
+    const lines = mem.requests();
+    const common = { transport: "ws", partyId: carrier.id, role: "AGENT", apiKeyId: carrier.principal.apiKeyId };
+    expect(lines).toEqual([
+      expect.objectContaining({ ...common, operation: "SocketWho", type: "query", code: "OK" }),
+      expect.objectContaining({ ...common, type: "unknown", code: "BAD_USER_INPUT" }),
+      expect.objectContaining({ ...common, operation: "Held", type: "subscription", event: "start", code: "OK" }),
+      expect.objectContaining({ ...common, operation: "Held", type: "subscription", event: "end", code: "OK" }),
+    ]);
+    expect(lines.every((l) => typeof l.durationMs === "number" && l.status === undefined)).toBe(true);
+    expect(lines[3].durationMs).toBeGreaterThanOrEqual(lines[2].durationMs);
+    const m = await scrape(t, TOKEN);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="SocketWho",type="query",code="OK",transport="ws"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="_anonymous",type="unknown",code="BAD_USER_INPUT",transport="ws"}')).toBe(1);
+    expect(sample(m.text, 'hub_graphql_requests_total{operation="Held",type="subscription",code="OK",transport="ws"}')).toBe(1);
+    expect(sample(m.text, 'hub_ws_subscriptions_ended_total{operation="Held",code="OK"}')).toBe(1);
   });
 });
 

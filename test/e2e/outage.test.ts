@@ -13,6 +13,7 @@ import { createHub, type Hub } from "../../src/hub";
 import { createPrismaClient } from "../../src/infra/prisma";
 import { createHubPubSub } from "../../src/infra/pubsub";
 import { BoundedPool } from "../../src/infra/bounded-pool";
+import { DatabaseHealth } from "../../src/infra/db-health";
 import { buildHubSchema } from "../../src/schema/build";
 import { startServer, type RunningServer } from "../../src/server/server";
 import { createTestDatabase, type TestDatabase } from "../testkit/database";
@@ -199,7 +200,6 @@ describe("a statement timeout", () => {
     // on PostgreSQL, a real statement timeout through Prisma; the embedded store applies none
     // (src/infra/bounded-pool.ts), so there the error PostgreSQL sends is made by hand
     const prisma = createPrismaClient(db.url, { embedded: db.embedded, poolSize: 2, limits: { connectMs: 2000, acquireMs: 2000, statementMs: 200, queueMax: 10 } });
-    const { DatabaseHealth } = await import("../../src/infra/db-health");
     const health = new DatabaseHealth(undefined, log);
     try {
       const timeout = db.embedded
