@@ -59,7 +59,8 @@ export type Action =
   | "webhook:delete"
   | "webhook:replay"
   | "rateLimit:set"
-  | "rateLimit:read";
+  | "rateLimit:read"
+  | "rateLimit:readOwn";
 
 /** How a party can stand to the resource of an action. */
 export type Relation =
@@ -73,6 +74,7 @@ export type Relation =
   | "alertAuthor"
   | "agreementParty"
   | "keyOwner"
+  | "limitedParty"
   | "partner"
   | "endpointOwner"
   | "jurisdictionOfficer"
@@ -86,6 +88,8 @@ export interface WriteResource {
   agreement?: { grantorId: string; granteeId: string };
   /** the party owning the API key (or the party keys are created for) */
   keyOwnerId?: string;
+  /** the party whose rate limits are read */
+  limitedPartyId?: string;
   /** the party owning the webhook endpoint */
   endpointOwnerId?: string;
   /** whose rules (tariffs, thresholds, exchange rates): a country code, or EU */
@@ -154,6 +158,11 @@ export const RELATIONS: Record<Relation, RelationRule> = {
     describe: "the party owning the key",
     kinds: [...TRADE_KINDS, "CUSTOMS"],
     holds: (p, r) => p.role !== "OPERATOR" && r.keyOwnerId === p.partyId,
+  },
+  limitedParty: {
+    describe: "the party the limits are for",
+    kinds: [...TRADE_KINDS, "CUSTOMS"],
+    holds: (p, r) => p.role !== "OPERATOR" && r.limitedPartyId === p.partyId,
   },
   partner: {
     describe: "a platform, carrier, post, broker or customs",
@@ -278,8 +287,9 @@ export const AUTHORITY: readonly Permission[] = [
   { action: "webhook:update", who: ["endpointOwner"], note: "the endpoint then hears with the updating key's role" },
   { action: "webhook:delete", who: ["endpointOwner"], note: "soft: the delivery log is kept" },
   { action: "webhook:replay", who: ["endpointOwner"], note: "each event authorized again when sent" },
-  { action: "rateLimit:set", who: ["operator"], note: "a party's limits, or the default of a party kind; a party learns its own from the RateLimit-Policy header" },
+  { action: "rateLimit:set", who: ["operator"], note: "a party's limits, or the default of a party kind; a party reads its own with `me { rateLimit }` and the RateLimit-Policy header" },
   { action: "rateLimit:read", who: ["operator"], note: "a read (the limits in force and their history)" },
+  { action: "rateLimit:readOwn", who: ["operator", "limitedParty"], note: "a read of one's own party's limits in force (`me { rateLimit }`)" },
 ];
 
 const BY_ACTION = new Map<Action, Permission[]>();
@@ -336,6 +346,7 @@ const PHRASES: Record<string, string> = {
   "webhook:replay": "replay deliveries of this webhook",
   "rateLimit:set": "set rate limits",
   "rateLimit:read": "read rate limits",
+  "rateLimit:readOwn": "read these rate limits",
 };
 
 /** The action in the words of a FORBIDDEN message ("Your party may not ..."). */

@@ -13,10 +13,10 @@ import { NotificationResolver } from "../modules/notifications";
 import { WebhookResolver } from "../modules/webhooks/webhook.resolver";
 import { AnalyticsResolver } from "../modules/analytics";
 import { RulesResolver } from "../modules/rules";
-import { RateLimitResolver } from "../modules/ratelimits";
+import { OwnRateLimitResolver, RateLimitResolver } from "../modules/ratelimits";
 import { createHubPubSub, type HubPubSub } from "../infra/pubsub";
 
-const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, ReferralResolver, StatusEventResolver, NotificationResolver, WebhookResolver, AnalyticsResolver, RulesResolver, RateLimitResolver] as const;
+const resolvers = [PartyResolver, AgreementResolver, DeclarationResolver, DeclarationConnectionResolver, AuditResolver, WriteAuditResolver, WorkflowResolver, ReferralResolver, StatusEventResolver, NotificationResolver, WebhookResolver, AnalyticsResolver, RulesResolver, RateLimitResolver, OwnRateLimitResolver] as const;
 
 /** The schema as type-graphql builds it from the modules, before authorization wraps it. */
 export async function buildBareSchema(events?: HubPubSub): Promise<GraphQLSchema> {

@@ -2,6 +2,7 @@
 import { ADMIN_TOKEN, makeParty, startTestHub, type TestHub } from "../testkit/hub";
 import { RateLimit } from "../../src/server/limits";
 import { loadConfig } from "../../src/config";
+import { createContext } from "../../src/context/context";
 
 const SET = `mutation Set($input: SetRateLimitInput!, $key: String) {
   setRateLimit(input: $input, idempotencyKey: $key) { id partyId partyKind perMinute perDay validFrom setById reason }
@@ -162,5 +163,51 @@ describe("rate limits shared through Redis", () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe("a party's own rate limits (me.rateLimit)", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const OWN = "{ me { rateLimit { partyId partyKind perMinute perDay validFrom reason } } }";
+
+  it("are readable by the party itself: its kind's default, then its own once the operator sets them", async () => {
+    const p = await makeParty(t, "CARRIER", "NL", "Own Limits Carrier");
+    const before = await post(t, p.key, OWN);
+    expect(before.body.errors).toBeUndefined();
+    expect(before.body.data.me.rateLimit).toMatchObject({ partyId: null, partyKind: "CARRIER", perMinute: 600000, perDay: null });
+    // the header and the query say the same
+    expect(before.headers.get("ratelimit-policy")).toBe('"minute";q=600000;w=60');
+    const set = await t.http(ADMIN_TOKEN, SET, { input: { partyId: p.id, perMinute: 1_200_000, perDay: 500_000_000, reason: "contract 2027-04" } });
+    expect(set.body.errors).toBeUndefined();
+    const after = await post(t, p.key, OWN);
+    expect(after.body.data.me.rateLimit).toMatchObject({ partyId: p.id, partyKind: "CARRIER", perMinute: 1_200_000, perDay: 500_000_000, reason: "contract 2027-04" });
+    expect(after.body.data.me.rateLimit.validFrom).toBe(set.body.data.setRateLimit.validFrom);
+    // another party reads only its own: the operator's query for a given party stays closed to it
+    const other = await makeParty(t, "PLATFORM", "NL", "Curious Shop");
+    expect((await post(t, other.key, OWN)).body.data.me.rateLimit).toMatchObject({ partyId: null, partyKind: "PLATFORM", perMinute: 60000 });
+    const peek = await t.http(other.key, `query($id: ID!) { rateLimit(partyId: $id) { perMinute } }`, { id: p.id });
+    expect(peek.body.errors[0].extensions.code).toBe("FORBIDDEN");
+  });
+
+  it("are readable by the operator, for itself and (rateLimit) for any party", async () => {
+    const own = await t.http(ADMIN_TOKEN, OWN);
+    expect(own.body.data.me.rateLimit).toMatchObject({ partyKind: "OPERATOR", perMinute: 6000 });
+  });
+
+  it("are asked of the policy engine: a principal without the relation is refused", async () => {
+    const p = await makeParty(t, "BROKER", "NL", "Policy Broker");
+    // the broker's principal asking for another party's limits through the same action
+    const ctx = createContext(t.hub, p.principal);
+    await expect(ctx.authz.assert("rateLimit:readOwn", { limitedPartyId: p.id })).resolves.toBeTruthy();
+    await expect(ctx.authz.assert("rateLimit:readOwn", { limitedPartyId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({
+      extensions: { code: "FORBIDDEN" },
+    });
   });
 });

@@ -1,2 +1,2 @@
-export { RateLimitResolver } from "./ratelimits.resolver";
+export { OwnRateLimitResolver, RateLimitResolver } from "./ratelimits.resolver";
 export { RateLimitService, type Quota } from "./ratelimits.service";

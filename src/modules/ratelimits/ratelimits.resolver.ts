@@ -1,7 +1,8 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver } from "type-graphql";
 import type { HubContext } from "../../context/context";
 import { PartyKind } from "../../generated/prisma/enums";
 import { IDEMPOTENCY_KEY } from "../writes/writes.args";
+import { Me } from "../parties/parties.types";
 import { RateLimitPolicy, SetRateLimitInput } from "./ratelimits.types";
 
 @Resolver()
@@ -29,5 +30,17 @@ export class RateLimitResolver {
     @Ctx() ctx: HubContext,
   ) {
     return ctx.hub.services.rateLimits.set(ctx, input, idempotencyKey);
+  }
+}
+
+@Resolver(() => Me)
+export class OwnRateLimitResolver {
+  @FieldResolver(() => RateLimitPolicy, {
+    description:
+      "Your party's limits in force: requests per minute and per 24 hours (all its keys together), since when, and whether " +
+      "they are your party's own (partyId set) or its kind's default (partyId null). The RateLimit headers say how many are left.",
+  })
+  rateLimit(@Ctx() ctx: HubContext) {
+    return ctx.hub.services.rateLimits.own(ctx);
   }
 }

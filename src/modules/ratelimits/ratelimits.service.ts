@@ -72,6 +72,15 @@ export class RateLimitService {
     return row;
   }
 
+  /** The policy in force for the caller's own party (me.rateLimit): the party itself and the operator may read it. */
+  async own(ctx: HubContext): Promise<RateLimitPolicy> {
+    const me = requirePrincipal(ctx);
+    await ctx.authz.assert("rateLimit:readOwn", { limitedPartyId: me.partyId });
+    const row = await this.repo.inForce(me.partyId, me.partyKind, new Date());
+    if (!row) throw new NotFoundError("RateLimitPolicy", me.partyId);
+    return row;
+  }
+
   /** Policies, newest first: a party's, a kind's defaults, or (neither) the defaults in force. */
   async history(ctx: HubContext, filter: { partyId?: string | null; partyKind?: PartyKind | null }): Promise<RateLimitPolicy[]> {
     await ctx.authz.assert("rateLimit:read");
