@@ -5,6 +5,8 @@
 //
 // Build first (`tsc -p .`); runs as `node dist/scripts/seed.js`. On the embedded database,
 // stop the hub first: PGlite serves one connection and its data directory one process.
+// On a store never started, it first does what the first `npm start` does (src/seed/setup.ts):
+// the OPERATOR key and the demo keys (with --no-keys, the OPERATOR key alone) are printed.
 import "reflect-metadata";
 import path from "node:path";
 import { loadConfig } from "../src/config";
@@ -17,6 +19,7 @@ import { createHubPubSub } from "../src/infra/pubsub";
 import { Pool } from "pg";
 import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
 import { DEFAULT_SEED, ensureWorld, issueDemoKeys, pgWriter, seedDeclarations, seedRules, type DemoKeys } from "../src/seed/demo-world";
+import { firstStartSetup, printFirstStartKeys } from "../src/seed/setup";
 
 interface Args {
   declarations: number;
@@ -31,7 +34,7 @@ const USAGE = `usage: node dist/scripts/seed.js [--declarations N] [--seed N] [-
   --seed          PRNG seed (default ${DEFAULT_SEED}); content is reproducible for a given seed and store size
   --batch         declarations per transaction (default 1000)
   --concurrency   batches written at once on PostgreSQL (default 4; the embedded database takes one at a time)
-  --no-keys       do not issue demo API keys`;
+  --no-keys       do not issue demo API keys (a store never started still gets, and prints, its OPERATOR key)`;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { declarations: 100_000, seed: DEFAULT_SEED, batch: 1000, concurrency: undefined, keys: true };
@@ -102,6 +105,10 @@ async function main(): Promise<void> {
   let pool: Pool | undefined;
   try {
     await hub.services.parties.ensureOperatorParty();
+    // A store never started: its first start's setup, as `npm start` does it (HubSetup), so
+    // the OPERATOR key and the demo keys are printed now (and, after a crash here, by the
+    // next start), never lost. A store set up before: nothing (returns null).
+    const firstStart = await firstStartSetup(hub, { seed: args.keys ? "demo" : "none", declarations: 0, log, show: printFirstStartKeys });
     const shipped = await loadShippedRuleSets(hub.services.rules);
     console.log(`rule sets: ${shipped.rules} rules and ${shipped.rates} exchange rates loaded (illustrative)`);
     const { world, createdParties, createdAgreements } = await ensureWorld(prisma);
@@ -110,8 +117,8 @@ async function main(): Promise<void> {
       `world: ${Object.keys(world.parties).length} parties (${createdParties} new), ${createdAgreements} new agreements; ` +
         `${offset} declarations already stored`,
     );
-    // Keys first, while the Prisma client is connected; printed at the end.
-    const keys: DemoKeys = args.keys ? await issueDemoKeys(hub, world) : [];
+    // Keys first, while the Prisma client is connected; printed at the end (a first start printed its own above).
+    const keys: DemoKeys = args.keys && !firstStart ? await issueDemoKeys(hub, world) : [];
 
     // The rules the seed generates with are read now, while the Prisma client is connected.
     const prepared = await seedRules(prisma, world, { now: new Date(), stored: offset > 0, rules: hub.services.rules });

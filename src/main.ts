@@ -4,25 +4,12 @@ import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger } from "./infra/logger";
 import { startHub } from "./app";
-import type { FirstStartKey } from "./seed/setup";
-
-/** Printed to stdout (not the log) once: keys are stored hashed and cannot be shown again. */
-function printKeys(keys: FirstStartKey[], resumed: boolean): void {
-  const lines = [
-    "",
-    `API keys of this store's first start${resumed ? " (resumed after an interruption: keys issued before it were revoked)" : ""}.`,
-    "Shown once; send as `Authorization: Bearer <key>`. Lost? `npm run keys` (README: Getting back in).",
-    ...keys.map((k) => `  ${k.role.padEnd(8)} ${k.party.padEnd(34)} ${k.secret}`),
-    "",
-  ];
-  // console.log to a file or pipe is synchronous on Linux: printed before the setup is marked done
-  console.log(lines.join("\n"));
-}
+import { printFirstStartKeys } from "./seed/setup";
 
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  const running = await startHub(config, log, { showKeys: printKeys });
+  const running = await startHub(config, log, { showKeys: printFirstStartKeys });
   console.log(`Luxor Hub ready at ${running.server.url}`);
 
   let signalled = false;

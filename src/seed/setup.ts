@@ -26,6 +26,22 @@ export interface FirstStartOptions {
   show: (keys: FirstStartKey[], resumed: boolean) => void;
 }
 
+/**
+ * Prints a first start's keys to stdout (not the log), once: keys are stored hashed and
+ * cannot be shown again. The hub's first start and `npm run seed` on a new store print them so.
+ */
+export function printFirstStartKeys(keys: FirstStartKey[], resumed: boolean): void {
+  const lines = [
+    "",
+    `API keys of this store's first start${resumed ? " (resumed after an interruption: keys issued before it were revoked)" : ""}.`,
+    "Shown once; send as `Authorization: Bearer <key>`. Lost? `npm run keys` (README: Getting back in).",
+    ...keys.map((k) => `  ${k.role.padEnd(8)} ${k.party.padEnd(34)} ${k.secret}`),
+    "",
+  ];
+  // console.log to a file or pipe is synchronous on Linux: printed before the setup is marked done
+  console.log(lines.join("\n"));
+}
+
 /** Runs (or resumes) the first start's setup; returns the keys shown, or null when the store was set up before. */
 export async function firstStartSetup(hub: Hub, opts: FirstStartOptions): Promise<FirstStartKey[] | null> {
   const repo = new SetupRepository(hub.prisma);

@@ -12,6 +12,7 @@ import path from "node:path";
 const ROOT = path.join(__dirname, "../..");
 const MAIN = path.join(ROOT, "dist/src/main.js");
 const KEYS = path.join(ROOT, "dist/scripts/keys.js");
+const SEED = path.join(ROOT, "dist/scripts/seed.js");
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -177,5 +178,32 @@ describe("a first start", () => {
     const after = keysCommand(env, "list", "--party", "Luxor Hub operator");
     expect(after.out).toMatch(/OPERATOR\s+back in/);
     expect(after.out).toMatch(/operator \(first start\).*\d\d:\d\d\s*$/m); // revoked column set
+  }, 240_000);
+
+  it("npm run seed on a store never started prints the OPERATOR and demo keys as the first start does; the start after prints none, and the keys work", async () => {
+    const dataDir = tmp();
+    const port = await freePort();
+    const env = hubEnv(dataDir, port);
+    const seed = spawnSync(process.execPath, [SEED, "--declarations", "300"], { cwd: ROOT, env, encoding: "utf8", timeout: 180_000 });
+    const out = `${seed.stdout}${seed.stderr}`;
+    expect(seed.status).toBe(0);
+    expect(out).toContain("API keys of this store's first start.");
+    const keys = printedKeys(out);
+    expect([...keys.keys()].map((k) => k.split(" ")[0]).sort()).toEqual(["AGENT", "AGENT", "AGENT", "ANALYST", "OFFICER", "OPERATOR"]);
+
+    const hub = spawnHub(env);
+    try {
+      await until("ready", hub, () => ready(port));
+      expect(printedKeys(hub.output()).size).toBe(0); // the setup was finished by the seed
+      const operator = keys.get("OPERATOR Luxor Hub operator")!;
+      const own = await gql(port, operator, "{ apiKeys { role label } }");
+      expect(own.data.apiKeys).toEqual([{ role: "OPERATOR", label: "operator (first start)" }]);
+      const officer = keys.get("OFFICER Generalzolldirektion (DE)")!;
+      const page = await gql(port, officer, "{ declarations(first: 1) { totalCount } }");
+      expect(page.data.declarations.totalCount).toBeGreaterThan(0);
+    } finally {
+      hub.child.kill("SIGTERM");
+      expect(await hub.exited).toBe(0);
+    }
   }, 240_000);
 });
