@@ -88,7 +88,7 @@ export function createHub(config: Config, prisma: PrismaClient, log: Logger, eve
     services: {
       parties,
       agreements: new AgreementService(prisma, writes, events, config.HUB_AGREEMENT_CACHE_MS),
-      declarations: new DeclarationService(prisma, writes, risk, analytics.client),
+      declarations: new DeclarationService(prisma, writes, risk, analytics.client, rules),
       audit: new AuditService(prisma, writes),
       workflow: new WorkflowService(prisma, writes, risk),
       writes,

@@ -13,6 +13,7 @@ import {
   s10CheckDigit,
   trackingNumber,
   checkDeclarationGoods,
+  type ValueTolerance,
   HS_NOMENCLATURE,
 } from "../src/shared/validation";
 
@@ -148,9 +149,10 @@ describe("validators", () => {
 });
 
 describe("a declaration's goods as a whole", () => {
-  const run = (d: Parameters<typeof checkDeclarationGoods>[2], items: Parameters<typeof checkDeclarationGoods>[3]) => {
+  const EU_TOLERANCE = { amount: "0.05", relative: "0.001", rule: "EU SETTING VALUE_TOLERANCE v1" };
+  const run = (d: Parameters<typeof checkDeclarationGoods>[2], items: Parameters<typeof checkDeclarationGoods>[3], tolerance: ValueTolerance | null = EU_TOLERANCE) => {
     const p = new Problems();
-    checkDeclarationGoods(p, "input", d, items);
+    checkDeclarationGoods(p, "input", d, items, tolerance);
     return p.list;
   };
   const two = [
@@ -165,14 +167,28 @@ describe("a declaration's goods as a whole", () => {
     ]);
   });
 
-  it("total value equals the sum of item values within 0.01 per item: at, just under and just over the tolerance", () => {
-    expect(run({ currency: "EUR", totalValue: "120.52" }, two)).toEqual([]); // 0.02 off, 2 items
-    expect(run({ currency: "EUR", totalValue: "120.48" }, two)).toEqual([]);
-    expect(run({ currency: "EUR", totalValue: "120.51" }, two)).toEqual([]);
-    expect(run({ currency: "EUR", totalValue: "120.53" }, two)).toEqual([
-      { path: "input.totalValue", message: "must equal the sum of the goods items' values (120.50) within 0.02 (0.01 per item)" },
+  it("total value equals the sum of item values within the destination's tolerance rule: at, just under and just over it", () => {
+    // max(EUR 0.05, 0.1% of 120.50 = 0.1205)
+    expect(run({ currency: "EUR", totalValue: "120.62" }, two)).toEqual([]); // 0.12 off
+    expect(run({ currency: "EUR", totalValue: "120.38" }, two)).toEqual([]);
+    expect(run({ currency: "EUR", totalValue: "120.63" }, two)).toEqual([
+      {
+        path: "input.totalValue",
+        message: "must equal the sum of the goods items' values (120.50) within 0.12 (EU SETTING VALUE_TOLERANCE v1: at most 0.05 or 0.1% of the total)",
+      },
     ]);
+    // small totals: the absolute amount
+    const cheap = [{ currency: "EUR", value: "10.00", hsCode: "610910" }];
+    expect(run({ currency: "EUR", totalValue: "10.05" }, cheap)).toEqual([]);
+    expect(run({ currency: "EUR", totalValue: "10.06" }, cheap).map((x) => x.path)).toEqual(["input.totalValue"]);
     expect(run({ currency: "EUR", totalValue: "5000.00" }, two).map((x) => x.path)).toEqual(["input.totalValue"]);
+  });
+
+  it("no tolerance rule in force for the destination: the total must equal the sum exactly", () => {
+    expect(run({ currency: "EUR", totalValue: "120.50" }, two, null)).toEqual([]);
+    expect(run({ currency: "EUR", totalValue: "120.51" }, two, null)).toEqual([
+      { path: "input.totalValue", message: "must equal the sum of the goods items' values (120.50) exactly (no VALUE_TOLERANCE rule is in force for the destination)" },
+    ]);
   });
 
   it("excise goods are excluded from IOSS", () => {

@@ -614,10 +614,11 @@ describe("duties.assess (DUTIES)", () => {
 
 describe("amendments.amend (AMEND)", () => {
   it("the filer amends with the current version; the version goes up by one; values are normalized", async () => {
-    const d = await file({ incoterm: "DAP" });
-    const a = await amend(filer, d, 1, { totalValue: "99.9", currency: "usd", buyerName: "  Max Muster ", incoterm: "ddp" });
+    const d = await file({ incoterm: "DAP", currency: "USD", totalValue: "99.90" }); // goods items in USD
+    // a new total within the EU's value tolerance (USD 0.05 or 0.1%) of the items' sum
+    const a = await amend(filer, d, 1, { totalValue: "99.9400", currency: " usd", buyerName: "  Max Muster ", incoterm: "ddp" });
     expect(a).toMatchObject({ version: 2, currency: "USD", buyerName: "Max Muster", incoterm: "DDP", ddp: true });
-    expect(a.totalValue.toFixed(2)).toBe("99.90");
+    expect(a.totalValue.toFixed(2)).toBe("99.94");
     const b = await amend(filer, a, 2, { sellerAddress: null, platformOrderId: "ORD-NEW" });
     expect(b).toMatchObject({ version: 3, sellerAddress: null, platformOrderId: "ORD-NEW", buyerName: "Max Muster" });
   });

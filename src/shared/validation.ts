@@ -290,36 +290,55 @@ export function positiveInt(p: Problems, path: string, v: unknown, max = 2_147_4
 // ---- a declaration's goods as a whole ----------------------------------------------
 
 /**
- * How far a declared total may differ from the sum of its goods items: one cent per item
- * (each item value may have been rounded to the cent from an exact share of the total).
+ * How far a declared total may differ from the sum of its goods items, as the destination's
+ * rules say at the time (SETTING VALUE_TOLERANCE, a versioned rule): |total - sum| at most
+ * max(amount, relative x total), in the declaration's currency. `rule` names the version.
  */
-export const TOTAL_VALUE_TOLERANCE_PER_ITEM = "0.01";
+export interface ValueTolerance {
+  amount: string;
+  relative: string;
+  /** e.g. "EU SETTING VALUE_TOLERANCE v1" */
+  rule: string;
+}
 
 /**
  * The checks across a declaration and its goods items: one currency for the declaration
- * and all its lines; total value equal to the sum of item values within the tolerance;
- * no excise goods in an IOSS consignment. Values already checked one by one (an undefined
- * one was reported) are skipped.
+ * and all its lines; total value equal to the sum of item values within the destination's
+ * tolerance (exactly, where none is in force); no excise goods in an IOSS consignment.
+ * Values already checked one by one (an undefined one was reported) are skipped. Used at
+ * filing and again on every amendment, so an amended declaration meets the same rules.
  */
 export function checkDeclarationGoods(
   p: Problems,
   base: string,
   d: { currency?: string; totalValue?: string; iossNumber?: string | null },
   items: readonly { currency?: string; value?: string; hsCode?: string }[],
+  tolerance: ValueTolerance | null,
+  paths: { currency?: string; totalValue?: string; iossNumber?: string } = {},
 ): void {
+  // At filing a problem is the item's; on an amendment (`paths`) it is the changed field's.
+  let otherCurrency: string | undefined;
   items.forEach((g, i) => {
     if (d.currency && g.currency && g.currency !== d.currency) {
-      p.add(at(base, "goodsItems", i, "currency"), `must be ${d.currency}, the declaration's currency (one currency per declaration)`);
+      if (!paths.currency) p.add(at(base, "goodsItems", i, "currency"), `must be ${d.currency}, the declaration's currency (one currency per declaration)`);
+      otherCurrency ??= g.currency;
     }
     if (d.iossNumber && g.hsCode && isExciseGoods(g.hsCode)) {
-      p.add(at(base, "goodsItems", i, "hsCode"), `is excise goods (heading ${g.hsCode.slice(0, 4)}), which cannot be declared under IOSS (${HS_NOMENCLATURE.exciseReference.split(";")[0]})`);
+      const excise = `excise goods (heading ${g.hsCode.slice(0, 4)}), which cannot be declared under IOSS (${HS_NOMENCLATURE.exciseReference.split(";")[0]})`;
+      p.add(paths.iossNumber ?? at(base, "goodsItems", i, "hsCode"), paths.iossNumber ? `cannot apply: goods item ${i + 1} is ${excise}` : `is ${excise}`);
     }
   });
+  if (paths.currency && otherCurrency) {
+    p.add(paths.currency, `must be ${otherCurrency}, the goods items' currency (one currency per declaration)`);
+  }
   if (!d.totalValue || items.some((g) => g.value === undefined) || items.length === 0) return;
   const sum = items.reduce((s, g) => s.plus(g.value!), new Decimal(0));
-  const tolerance = new Decimal(TOTAL_VALUE_TOLERANCE_PER_ITEM).times(items.length);
-  if (sum.minus(d.totalValue).abs().gt(tolerance)) {
-    p.add(at(base, "totalValue"), `must equal the sum of the goods items' values (${sum.toFixed(2)}) within ${tolerance.toFixed(2)} (0.01 per item)`);
+  const allowed = tolerance ? Decimal.max(tolerance.amount, new Decimal(tolerance.relative).times(d.totalValue)) : new Decimal(0);
+  if (sum.minus(d.totalValue).abs().gt(allowed)) {
+    const why = tolerance
+      ? `within ${allowed.toFixed(2)} (${tolerance.rule}: at most ${tolerance.amount} or ${new Decimal(tolerance.relative).times(100).toFixed()}% of the total)`
+      : "exactly (no VALUE_TOLERANCE rule is in force for the destination)";
+    p.add(paths.totalValue ?? at(base, "totalValue"), `must equal the sum of the goods items' values (${sum.toFixed(2)}) ${why}`);
   }
 }
 

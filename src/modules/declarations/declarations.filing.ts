@@ -1,53 +1,28 @@
-import { createHash } from "node:crypto";
-import { Decimal } from "@prisma/client/runtime/client";
 import type { PrismaClient } from "../../generated/prisma/client";
-import { DeclarationCategory, type PartyKind } from "../../generated/prisma/enums";
+import type { PartyKind } from "../../generated/prisma/enums";
 import type { Principal } from "../../authz/principal";
-import { BadUserInputError, ConflictError, type HubError, type InputProblem } from "../../shared/errors";
-import {
-  EU_MEMBER_STATES,
-  checkDeclarationGoods,
-  INCOTERMS,
-  MONEY,
-  Problems,
-  WEIGHT_KG,
-  at,
-  countryCode,
-  currencyCode,
-  hsCode,
-  iossNumber,
-  isUuid,
-  oneOf,
-  optionalCountryCode,
-  optionalEmail,
-  optionalId,
-  optionalString,
-  positiveDecimal,
-  positiveInt,
-  requiredString,
-  trackingNumber,
-} from "../../shared/validation";
-import type { BulkFilingResult, DeclarationInput, FilingError, FilingOutcome } from "./declarations.inputs";
-import {
-  DeclarationRepository,
-  isUniqueViolation,
-  type DeclarationRow,
-  type NewDeclaration,
-} from "./declarations.repository";
-
+import { BadUserInputError, ConflictError } from "../../shared/errors";
+import { Problems, at, isUuid, type ValueTolerance } from "../../shared/validation";
+import type { DeclarationInput, FilingOutcome } from "./declarations.inputs";
+import { DeclarationRepository, isUniqueViolation, type DeclarationRow } from "./declarations.repository";
+import { destinationOf, normalize } from "./declarations.normalize";
+import { liveConflict, settleWithExisting, subjectOf, toFilingError, type Candidate } from "./declarations.outcomes";
 import type { RiskAssessor } from "../risk/risk.assessor";
-import type { Subject } from "../risk/risk.engine";
+import type { RuleBook } from "../rules/rules.model";
 
 export type { DeclarationRow };
+export { MAX_GOODS_ITEMS } from "./declarations.normalize";
+export { toBulkResult, toFilingError } from "./declarations.outcomes";
 
 /** Most declarations per bulk call. */
 export const MAX_DECLARATIONS_PER_CALL = 1000;
-/** Most goods items per declaration (CN 23 lines). */
-export const MAX_GOODS_ITEMS = 999;
 /** Most goods items per bulk call, so one call cannot become a million-row insert. */
 export const MAX_GOODS_ITEMS_PER_CALL = 100_000;
 
-const LIMITS = { localReference: 64, platformOrderId: 64, name: 200, address: 500, description: 512 };
+/** The destinations' rule books (RulesService.book): the value tolerance filing checks against. */
+export interface FilingRules {
+  book(destination: string): Promise<RuleBook>;
+}
 
 /** Which kind of party each reference must point at. */
 const PARTY_REFS = [
@@ -55,18 +30,6 @@ const PARTY_REFS = [
   ["carrierId", "CARRIER"],
   ["postId", "POST"],
 ] as const satisfies readonly (readonly [string, PartyKind])[];
-
-interface Candidate {
-  index: number;
-  base: string;
-  normalized?: NewDeclaration;
-  problems: InputProblem[];
-  error?: HubError;
-  row?: DeclarationRow;
-  created?: boolean;
-  /** an earlier input of the same call with the same localReference and payload */
-  sameAs?: Candidate;
-}
 
 /**
  * The write side of declarations. Rules:
@@ -82,10 +45,14 @@ interface Candidate {
 export class DeclarationFiling {
   private readonly repo: DeclarationRepository;
 
-  /** `risk`: registration and risk assessment at filing, where the destination's customs have it on */
+  /**
+   * `risk`: registration and risk assessment at filing, where the destination's customs have
+   * it on; `rules`: the destinations' value tolerances (without: totals must equal the sum).
+   */
   constructor(
     prisma: PrismaClient,
     private readonly risk?: RiskAssessor,
+    private readonly rules?: FilingRules,
   ) {
     this.repo = new DeclarationRepository(prisma);
   }
@@ -146,6 +113,15 @@ export class DeclarationFiling {
     return ok;
   }
 
+  /** Per destination named by the inputs, the value tolerance in force at `at` (null: none). */
+  private async tolerances(inputs: DeclarationInput[], at: Date): Promise<Map<string, ValueTolerance | null>> {
+    const out = new Map<string, ValueTolerance | null>();
+    if (!this.rules) return out;
+    const destinations = [...new Set(inputs.map(destinationOf).filter((d): d is string => d !== null))];
+    for (const d of destinations) out.set(d, (await this.rules.book(d)).valueTolerance(at));
+    return out;
+  }
+
   private async file(
     principal: Principal,
     inputs: DeclarationInput[],
@@ -162,11 +138,13 @@ export class DeclarationFiling {
       throw BadUserInputError.at(listPath, `at most ${MAX_GOODS_ITEMS_PER_CALL} goods items per call (got ${totalItems})`);
     }
 
-    // 1. Validate and normalize every input, collecting all problems.
+    // 1. Validate and normalize every input, collecting all problems, against the value
+    //    tolerance each destination's rules have in force now (one book per destination).
+    const tolerances = await this.tolerances(inputs, new Date());
     const all: Candidate[] = inputs.map((input, index) => {
       const base = baseOf(index);
       const p = new Problems();
-      const normalized = normalize(p, base, input, principal.partyId);
+      const normalized = normalize(p, base, input, principal.partyId, tolerances.get(destinationOf(input) ?? "") ?? null);
       return { index, base, normalized: p.ok ? normalized : undefined, problems: p.list };
     });
 
@@ -259,154 +237,3 @@ export class DeclarationFiling {
   }
 }
 
-function subjectOf(n: NewDeclaration): Subject {
-  return { ...n.declaration, goodsItems: n.goodsItems };
-}
-
-function liveConflict(trackingNumber: string): ConflictError {
-  return new ConflictError(
-    `Tracking number ${trackingNumber} is live on another declaration for the same carrier or post: ` +
-      "one parcel has one live declaration per carrier until it is delivered, returned or seized",
-    { trackingNumber },
-  );
-}
-
-function settleWithExisting(c: Candidate, row: DeclarationRow): void {
-  if (row.payloadHash === c.normalized!.declaration.payloadHash) {
-    Object.assign(c, { row, created: false });
-    return;
-  }
-  c.error = new ConflictError(
-    `A declaration with localReference "${row.localReference}" was already filed with different content; ` +
-      "use amendDeclaration to change it",
-    { localReference: row.localReference, declarationId: row.id },
-  );
-}
-
-export function toFilingError(err: HubError): FilingError {
-  const problems = err instanceof BadUserInputError ? err.problems : [];
-  return {
-    code: String(err.extensions.code),
-    message: err.message,
-    path: problems[0]?.path ?? null,
-    problems,
-  };
-}
-
-/** Counts for the bulk mutation's result. */
-export function toBulkResult(results: FilingOutcome[]): BulkFilingResult {
-  let createdCount = 0;
-  let replayedCount = 0;
-  let failedCount = 0;
-  for (const o of results) {
-    if (o.error) failedCount++;
-    else if (o.created) createdCount++;
-    else replayedCount++;
-  }
-  return { results, createdCount, replayedCount, failedCount };
-}
-
-/**
- * Checks one input and returns it normalized (trimmed strings, upper-case codes, canonical
- * decimals, blank optionals as null) with its payloadHash, or undefined with problems in `p`.
- */
-function normalize(p: Problems, base: string, input: DeclarationInput, filerId: string): NewDeclaration | undefined {
-  if (!input || typeof input !== "object") {
-    p.add(base, "must be a declaration");
-    return undefined;
-  }
-  const path = (...k: (string | number)[]) => at(base, ...k);
-  const category = oneOf(p, path("category"), input.category, Object.values(DeclarationCategory));
-  const d = {
-    localReference: requiredString(p, path("localReference"), input.localReference, LIMITS.localReference),
-    trackingNumber: trackingNumber(p, path("trackingNumber"), input.trackingNumber),
-    platformId: optionalId(p, path("platformId"), input.platformId),
-    carrierId: optionalId(p, path("carrierId"), input.carrierId),
-    postId: optionalId(p, path("postId"), input.postId),
-    originCountry: countryCode(p, path("originCountry"), input.originCountry),
-    destinationCountry: countryCode(p, path("destinationCountry"), input.destinationCountry),
-    totalValue: positiveDecimal(p, path("totalValue"), input.totalValue, MONEY),
-    currency: currencyCode(p, path("currency"), input.currency),
-    grossWeightKg: positiveDecimal(p, path("grossWeightKg"), input.grossWeightKg, WEIGHT_KG),
-    category,
-    iossNumber: iossNumber(p, path("iossNumber"), input.iossNumber),
-    platformOrderId: optionalString(p, path("platformOrderId"), input.platformOrderId, LIMITS.platformOrderId),
-    incoterm: null as string | null | undefined,
-    ddp: false as boolean | undefined,
-    sellerName: optionalString(p, path("sellerName"), input.sellerName, LIMITS.name),
-    sellerAddress: optionalString(p, path("sellerAddress"), input.sellerAddress, LIMITS.address),
-    sellerCountry: optionalCountryCode(p, path("sellerCountry"), input.sellerCountry),
-    buyerName: optionalString(p, path("buyerName"), input.buyerName, LIMITS.name),
-    buyerAddress: optionalString(p, path("buyerAddress"), input.buyerAddress, LIMITS.address),
-    buyerCountry: optionalCountryCode(p, path("buyerCountry"), input.buyerCountry),
-    buyerEmail: optionalEmail(p, path("buyerEmail"), input.buyerEmail),
-  };
-
-  // A declaration here is for a cross-border movement.
-  if (d.originCountry && d.destinationCountry && d.originCountry === d.destinationCountry) {
-    p.add(path("destinationCountry"), "must differ from originCountry (the hub is for cross-border parcels)");
-  }
-
-  // IOSS covers distance sales of goods imported into the EU (EU VAT e-commerce package);
-  // the EUR 150 ceiling is not checked here since it needs an exchange rate.
-  if (d.iossNumber) {
-    if (d.category && d.category !== "SALE_OF_GOODS") p.add(path("iossNumber"), "applies only to category SALE_OF_GOODS");
-    if (d.destinationCountry && !EU_MEMBER_STATES.has(d.destinationCountry)) {
-      p.add(path("iossNumber"), "applies only to a destination in an EU member state");
-    }
-  }
-
-  // Incoterm and DDP flag must tell the same story; ddp defaults to what the incoterm says.
-  const incotermRaw = typeof input.incoterm === "string" ? input.incoterm.trim().toUpperCase() : input.incoterm;
-  d.incoterm = incotermRaw == null || incotermRaw === "" ? null : oneOf(p, path("incoterm"), incotermRaw, INCOTERMS);
-  if (input.ddp != null && typeof input.ddp !== "boolean") {
-    p.add(path("ddp"), "must be true or false");
-    d.ddp = undefined;
-  } else {
-    d.ddp = input.ddp ?? d.incoterm === "DDP";
-    if (d.incoterm && d.ddp !== (d.incoterm === "DDP")) {
-      p.add(path("ddp"), `contradicts incoterm ${d.incoterm}`);
-    }
-  }
-
-  // Goods items: 1 to 999 lines.
-  const items: NewDeclaration["goodsItems"] = [];
-  if (!Array.isArray(input.goodsItems) || input.goodsItems.length === 0) {
-    p.add(path("goodsItems"), "must list at least one goods item");
-  } else if (input.goodsItems.length > MAX_GOODS_ITEMS) {
-    p.add(path("goodsItems"), `must list at most ${MAX_GOODS_ITEMS} goods items (got ${input.goodsItems.length})`);
-  } else {
-    input.goodsItems.forEach((g, i) => {
-      if (!g || typeof g !== "object") return p.add(path("goodsItems", i), "must be a goods item");
-      const ip = (k: string) => path("goodsItems", i, k);
-      items.push({
-        description: requiredString(p, ip("description"), g.description, LIMITS.description)!,
-        quantity: positiveInt(p, ip("quantity"), g.quantity)!,
-        netWeightKg: positiveDecimal(p, ip("netWeightKg"), g.netWeightKg, WEIGHT_KG)!,
-        value: positiveDecimal(p, ip("value"), g.value, MONEY)!,
-        currency: currencyCode(p, ip("currency"), g.currency)!,
-        hsCode: hsCode(p, ip("hsCode"), g.hsCode)!,
-        originCountry: countryCode(p, ip("originCountry"), g.originCountry)!,
-      });
-    });
-  }
-
-  // One currency, total = sum of items, no excise goods under IOSS (shared/validation.ts).
-  checkDeclarationGoods(p, base, d, items);
-
-  // Gross weight includes the packaging, so it cannot be below the goods' net weight.
-  if (p.ok && d.grossWeightKg) {
-    const net = items.reduce((s, g) => s.plus(g.netWeightKg), new Decimal(0));
-    if (net.gt(d.grossWeightKg)) {
-      p.add(path("grossWeightKg"), `must not be below the sum of the goods items' net weights (${net.toFixed()} kg)`);
-    }
-  }
-
-  if (!p.ok) return undefined;
-  // The hash covers the normalized payload only, so cosmetic differences replay cleanly.
-  // Plain JSON.stringify is canonical here: `d` and the items are built with keys in a fixed
-  // order, and every optional is null rather than absent.
-  const payloadHash = createHash("sha256").update(JSON.stringify({ ...d, goodsItems: items })).digest("hex");
-  // Every field is defined once `p` is ok: a validator returns undefined only with a problem.
-  return { declaration: { ...d, filerId, payloadHash } as NewDeclaration["declaration"], goodsItems: items };
-}

@@ -50,7 +50,7 @@ export class DeclarationInput {
   originCountry!: string;
   @Field(() => String, { description: "ISO 3166-1 alpha-2 country of destination; differs from the origin" })
   destinationCountry!: string;
-  @Field(() => String, { description: 'Total declared value, exact decimal string, up to 2 decimals, e.g. "42.00": the sum of the goods items\' values within 0.01 per item' })
+  @Field(() => String, { description: 'Total declared value, exact decimal string, up to 2 decimals, e.g. "42.00": the sum of the goods items\' values within the destination\'s VALUE_TOLERANCE rule in force (exactly where none is)' })
   totalValue!: string;
   @Field(() => String, { description: "ISO 4217 currency of the total value" })
   currency!: string;

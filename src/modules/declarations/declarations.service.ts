@@ -6,7 +6,7 @@ import type { HubContext } from "../../context/context";
 import { requirePrincipal } from "../../context/context";
 import { BadUserInputError, NotFoundError } from "../../shared/errors";
 import { isUuid, MONEY, positiveDecimal, Problems } from "../../shared/validation";
-import { DeclarationFiling } from "./declarations.filing";
+import { DeclarationFiling, type FilingRules } from "./declarations.filing";
 import type { RiskAssessor } from "../risk/risk.assessor";
 import { DeclarationRepository } from "./declarations.repository";
 import type { DeclarationInput } from "./declarations.inputs";
@@ -65,17 +65,22 @@ export class DeclarationService {
   readonly filing: DeclarationFiling;
   private readonly repository: DeclarationRepository;
 
-  /** `risk`: registration and risk assessment at filing (where the destination's customs have it on) */
   /** where the analytics path reads its rows: the read replica when DATABASE_READ_URL is set */
   private readonly analyticsRows: DeclarationRepository;
 
+  /**
+   * `risk`: registration and risk assessment at filing (where the destination's customs have
+   * it on); `analyticsClient`: where the analytics path reads; `rules`: the destinations'
+   * value tolerances filing checks totals against.
+   */
   constructor(
     prisma: PrismaClient,
     private readonly writes: WriteService,
     risk?: RiskAssessor,
     analyticsClient: PrismaClient = prisma,
+    rules?: FilingRules,
   ) {
-    this.filing = new DeclarationFiling(prisma, risk);
+    this.filing = new DeclarationFiling(prisma, risk, rules);
     this.repository = new DeclarationRepository(prisma);
     this.analyticsRows = analyticsClient === prisma ? this.repository : new DeclarationRepository(analyticsClient);
   }

@@ -1,5 +1,5 @@
 import Decimal from "decimal.js";
-import { EU_MEMBER_STATES } from "../../shared/validation";
+import { EU_MEMBER_STATES, type ValueTolerance } from "../../shared/validation";
 import type { Payload, SettingKey, ThresholdKey } from "./rules.kinds";
 
 /*
@@ -156,6 +156,12 @@ export class RuleBook {
 
   setting(key: SettingKey, at: Date): RuleRow | null {
     return this.rule("SETTING", key, at);
+  }
+
+  /** How far a declared total may differ from its items' sum at `at` (SETTING VALUE_TOLERANCE); null: none in force. */
+  valueTolerance(at: Date): ValueTolerance | null {
+    const r = this.setting("VALUE_TOLERANCE", at);
+    return r ? { amount: r.payload.amount as string, relative: (r.payload.relative as string) ?? "0", rule: describeRef(refOf(r)) } : null;
   }
 
   /** The currency duties are assessed in (SETTING CURRENCY); none: no rules for this destination. */

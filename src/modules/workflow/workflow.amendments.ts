@@ -8,6 +8,7 @@ import {
   Problems,
   WEIGHT_KG,
   at,
+  checkDeclarationGoods,
   currencyCode,
   iossNumber,
   oneOf,
@@ -16,12 +17,13 @@ import {
   optionalString,
   positiveDecimal,
   trackingNumber,
+  type ValueTolerance,
 } from "../../shared/validation";
 import { changesOf, type WriteJournal } from "../writes";
 import { FINAL_STATUSES } from "./workflow.lifecycle";
 import type { WorkflowRisk } from "./workflow.risk";
 import type { AmendDeclarationInput } from "./workflow.inputs";
-import type { DeclarationRow } from "./workflow.repository";
+import type { DeclarationRow, LockedDeclaration } from "./workflow.repository";
 import type { WorkflowSupport } from "./workflow.support";
 
 const LIMITS = { platformOrderId: 64, name: 200, address: 500 };
@@ -61,8 +63,11 @@ export class Amendments {
         if (!Number.isInteger(expectedVersion) || expectedVersion < 1) p.add("expectedVersion", "must be a version, from 1");
         const change = normalizeAmendment(p, input);
         p.throwIfAny();
-        // a registered declaration is assessed again after the change (rules loaded before the transaction)
-        const risk = declaration.movementReference ? await this.risk.prepare(declaration.destinationCountry, new Date()) : null;
+        // a registered declaration is assessed again after the change; the value tolerance is
+        // the destination's in force now (both loaded before the transaction)
+        const now = new Date();
+        const risk = declaration.movementReference ? await this.risk.prepare(declaration.destinationCountry, now) : null;
+        const tolerance = (await ctx.hub.services.rules.book(declaration.destinationCountry)).valueTolerance(now);
         return this.support.locked(journal, declaration.id, async (d, changes) => {
           const cur = d.current;
           if (cur.version !== expectedVersion) throw stale(cur, expectedVersion);
@@ -74,6 +79,7 @@ export class Amendments {
               p.add("input.grossWeightKg", `must not be below the sum of the goods items' net weights (${net} kg)`);
             }
           }
+          if (p.ok) await checkGoodsAfter(p, d, change, tolerance);
           p.throwIfAny();
           if (change.trackingNumber && change.trackingNumber !== cur.trackingNumber && !(await d.rebindTrackingNumber(change.trackingNumber))) {
             throw new ConflictError(`Tracking number ${change.trackingNumber} is live on another declaration for the same carrier or post`, {
@@ -101,6 +107,26 @@ export class Amendments {
     (await ctx.authz.policy()).rememberScope(updated);
     return updated;
   }
+}
+
+/**
+ * A change of total, currency or IOSS number is checked against the goods items as at
+ * filing (shared/validation.ts checkDeclarationGoods): total = sum of items within the
+ * destination's tolerance, one currency, no excise goods under IOSS; problems name the
+ * amended field.
+ */
+async function checkGoodsAfter(p: Problems, d: LockedDeclaration, change: Amendment, tolerance: ValueTolerance | null): Promise<void> {
+  if (change.totalValue === undefined && change.currency === undefined && change.iossNumber === undefined) return;
+  const items = (await d.goodsItems()).map((g) => ({ value: g.value.toFixed(), currency: g.currency, hsCode: g.hsCode }));
+  // only what the change can break is checked: a total filed under an older tolerance stays valid
+  checkDeclarationGoods(
+    p,
+    "input",
+    { totalValue: change.totalValue, currency: change.currency, iossNumber: change.iossNumber },
+    items,
+    tolerance,
+    { currency: "input.currency", totalValue: "input.totalValue", iossNumber: "input.iossNumber" },
+  );
 }
 
 /** Rules that depend on the declaration as it is now. */
