@@ -79,6 +79,8 @@ export class RulesRepository {
   }
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(work);
+    // A shipped set (a hundred versions, one statement pair each) on a busy embedded store
+    // takes more than Prisma's 5 s default: the first start's seed must not fail on it.
+    return this.prisma.$transaction(work, { maxWait: 30_000, timeout: 120_000 });
   }
 }
