@@ -111,6 +111,24 @@ describe("inference through relations in the holders' access logs", () => {
     ]);
   });
 
+  it("the fixed filter and one sort key (the plain path) log the filers' data they used, and its count too", async () => {
+    await clearLog();
+    const res = await t.exec(
+      customs.principal,
+      `{ declarations(filter: { minTotalValue: "1" }, orderBy: { field: GROSS_WEIGHT, direction: ASC }, first: 2) { totalCount edges { node { id } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.declarations.totalCount).toBe(3);
+    const entries = await inferences(platform, customs);
+    const of = (inference: string) => entries.filter((e) => e.inference === inference);
+    expect(of("filter")).toEqual([expect.objectContaining({ recordType: "Declaration", categories: ["COMMERCIAL"], basis: "baseline:destination-customs", recordCount: 2 })]);
+    expect(of("sort")).toEqual([expect.objectContaining({ categories: ["TRANSPORT"], recordCount: 2 })]);
+    expect(of("count")).toEqual([expect.objectContaining({ categories: expect.arrayContaining(["COMMERCIAL", "TRANSPORT"]), recordCount: 3 })]);
+    // the carrier's own listing of what it carries: the filer's data, under the carrier baseline
+    await run(carrier, PAGE, undefined);
+    expect((await inferences(platform, carrier)).map((e) => [e.inference, e.basis])).toEqual([["sort", "baseline:named-carrier"]]);
+  });
+
   it("a filter, count and aggregate on the viewer's own data only log nothing for anyone else", async () => {
     await clearLog();
     // the platform's own declarations, by its own goods items and fields

@@ -5,7 +5,6 @@ import { sqlRows, type NamedStatement, type PrismaClient } from "../../infra/pri
 import type { DeclarationScope } from "../../authz/policy";
 import type { DeclarationCategory, DeclarationStatus, HoldKind, PartyKind } from "../../generated/prisma/enums";
 import { newMovementReference, type Assessment } from "../risk/risk.assessor";
-import { boundedCount, type BoundedCount } from "../../shared/bounded-count";
 
 export type DeclarationRow = Declaration;
 
@@ -195,9 +194,24 @@ export class DeclarationRepository {
     return ids.length ? this.prisma.declaration.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
   }
 
-  /** Counts up to `limit` (one more is read to know whether the count stopped there). */
-  async count(where: Prisma.DeclarationWhereInput, limit: number): Promise<BoundedCount> {
-    return boundedCount(await this.prisma.declaration.count({ where, take: limit + 1 }), limit);
+  /**
+   * How many match, counted as far as `limit + 1` rows (as count), per filer and declaration
+   * scope: whose data a count used, for their access logs.
+   */
+  async countByScope(where: Prisma.DeclarationWhereInput, limit: number): Promise<{ n: number; groups: (Omit<DeclarationScope, "id"> & { n: number })[] }> {
+    const rows = await this.prisma.declaration.findMany({
+      where,
+      select: { filerId: true, carrierId: true, postId: true, platformId: true, originCountry: true, destinationCountry: true },
+      take: limit + 1,
+    });
+    const groups = new Map<string, Omit<DeclarationScope, "id"> & { n: number }>();
+    for (const r of rows) {
+      const key = `${r.filerId}|${r.carrierId}|${r.postId}|${r.platformId}|${r.originCountry}|${r.destinationCountry}`;
+      const g = groups.get(key);
+      if (g) g.n++;
+      else groups.set(key, { ...r, n: 1 });
+    }
+    return { n: rows.length, groups: [...groups.values()] };
   }
 
   async exists(where: Prisma.DeclarationWhereInput): Promise<boolean> {

@@ -12,9 +12,10 @@ import { DeclarationRepository } from "./declarations.repository";
 import type { DeclarationInput } from "./declarations.inputs";
 import { DeclarationOrderField, OrderDirection, type DeclarationFilter, type DeclarationOrder, type DeclarationsArgs } from "./declarations.query";
 import { analyticsPage } from "../analytics/analytics.service";
-import { recordRowsInference } from "../analytics/inference";
+import { recordInference, recordRowsInference } from "../analytics/inference";
+import type { StatsHolder } from "../analytics/stats.repository";
 import { fixedFilterAsWhere } from "./declarations.filter-where";
-import { countOnce, type BoundedCount } from "../../shared/bounded-count";
+import { boundedCount, countOnce, type BoundedCount } from "../../shared/bounded-count";
 
 const { STATUS, TRANSPORT, COMMERCIAL, PARTIES } = DataCategory;
 
@@ -199,6 +200,7 @@ export class DeclarationService {
       return this.analyticsList(ctx, policy, { ...args, where, orderBy: orders });
     }
     const order = orders[0];
+    const filterCategories = [...categories];
     categories.add(ORDER_CATEGORY[order.field]);
     problems.throwIfAny();
 
@@ -218,11 +220,19 @@ export class DeclarationService {
     const rows = await this.repository.page(where, orderBy, cursor, args.first + 1);
     const hasNextPage = rows.length > args.first;
     const page = this.visible(policy, rows.slice(0, args.first));
+    // the filers' data the fixed filter and the sort key used, in their access logs
+    if (filterCategories.length) recordRowsInference(ctx, policy, page, filterCategories, "filter");
+    recordRowsInference(ctx, policy, page, [ORDER_CATEGORY[order.field]], "sort");
     const edges = page.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return {
       edges,
       pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-      count: countOnce(() => this.repository.count(where, ctx.hub.config.HUB_COUNT_LIMIT)),
+      count: countOnce(async () => {
+        const limit = ctx.hub.config.HUB_COUNT_LIMIT;
+        const { n, groups } = await this.repository.countByScope(where, limit);
+        recordInference(ctx, policy, groups.flatMap((g) => scopeHolder(policy.partyId, g)), [...categories], "count", []);
+        return boundedCount(n, limit);
+      }),
     };
   }
 
@@ -303,4 +313,21 @@ export class DeclarationService {
     const rows = (await loader.load(declarationId)) as object[];
     return rows.filter((row) => ctx.authz.mayList(typeName, row));
   }
+}
+
+/** Declarations counted under one filer and scope, as the access log's inference records take them (none for the viewer's own). */
+function scopeHolder(me: string, g: Omit<DeclarationScope, "id"> & { n: number }): StatsHolder[] {
+  if (g.filerId === me) return [];
+  return [
+    {
+      holder: g.filerId,
+      kind: "Declaration",
+      destinationCountry: g.destinationCountry,
+      originCountry: g.originCountry,
+      carried: g.carrierId === me || g.postId === me,
+      platform: g.platformId === me,
+      filed: false,
+      n: g.n,
+    },
+  ];
 }
