@@ -8,6 +8,7 @@
 import "reflect-metadata";
 import type { Declaration } from "../src/generated/prisma/client";
 import { loadShippedRuleSets } from "../src/modules/rules/rules.loader";
+import { splitShipmentLocks } from "../src/modules/risk/risk.assessor";
 import { declarationInput, makeParty, startTestHub, type TestHub, type TestParty } from "./testkit/hub";
 
 let t: TestHub;
@@ -211,6 +212,26 @@ describe("each rule: a hit and a near miss", () => {
     const [x, y] = await fileMany([clean(pair, { value: "100.00" }), clean(pair, { value: "100.00" })]);
     expect(await codes(x.id)).toEqual(["SPLIT"]);
     expect(await codes(y.id)).toEqual(["SPLIT"]);
+  });
+
+  it("SPLIT_SHIPMENT across two concurrent batches: the check is serialised per (destination, buyer, platform, day), the later batch sees the earlier", async () => {
+    for (let round = 0; round < 4; round++) {
+      const buyer = { buyerName: `Race Buyer ${round}`, buyerAddress: `Rennweg ${round}` };
+      const [[x], [y]] = await Promise.all([fileMany([clean(buyer, { value: "90.00" })]), fileMany([clean(buyer, { value: "90.00" })])]);
+      // 90 + 90 > 150: exactly one of the two (the one assessed second) is hit
+      expect([...(await codes(x.id)), ...(await codes(y.id))]).toEqual(["SPLIT"]);
+    }
+  });
+
+  it("split-shipment lock keys: one per destination, buyer (as the rule compares it), platform and UTC day", () => {
+    const at = new Date("2026-07-02T10:00:00Z");
+    const s = { destinationCountry: "DE", buyerName: "Erika  Muster", platformId: "p1" };
+    const [k] = splitShipmentLocks([s], at);
+    expect(splitShipmentLocks([{ ...s, buyerName: "erika muster" }], new Date("2026-07-02T23:59:00Z"))).toEqual([k]);
+    expect(splitShipmentLocks([{ ...s, platformId: "p2" }], at)).not.toEqual([k]);
+    expect(splitShipmentLocks([s], new Date("2026-07-03T00:00:00Z"))).not.toEqual([k]);
+    expect(splitShipmentLocks([s, s, { ...s, buyerName: null }], at)).toEqual([k]);
+    expect(BigInt(k) >= -(2n ** 63n) && BigInt(k) < 2n ** 63n).toBe(true);
   });
 });
 

@@ -4,10 +4,11 @@ import type { Principal } from "../../authz/principal";
 import { BadUserInputError, ConflictError } from "../../shared/errors";
 import { Problems, at, isUuid, type ValueTolerance } from "../../shared/validation";
 import type { DeclarationInput, FilingOutcome } from "./declarations.inputs";
-import { DeclarationRepository, isUniqueViolation, type DeclarationRow } from "./declarations.repository";
+import { DeclarationRepository, isUniqueViolation, type AssessedFiling, type DeclarationRow } from "./declarations.repository";
 import { destinationOf, normalize } from "./declarations.normalize";
 import { liveConflict, settleWithExisting, subjectOf, toFilingError, type Candidate } from "./declarations.outcomes";
-import type { RiskAssessor } from "../risk/risk.assessor";
+import { splitShipmentLocks, type RiskAssessor } from "../risk/risk.assessor";
+import type { Subject } from "../risk/risk.engine";
 import type { RuleBook } from "../rules/rules.model";
 
 export type { DeclarationRow };
@@ -113,6 +114,15 @@ export class DeclarationFiling {
     return ok;
   }
 
+  /**
+   * The risk assessment of a batch, to run in the insert's transaction: the rules are loaded
+   * now (they may query), the facts and the split-shipment check inside, after the locks.
+   */
+  private async assessedFiling(risk: RiskAssessor, subjects: Subject[], at: Date): Promise<AssessedFiling> {
+    const dests = await risk.inForce(subjects.map((s) => s.destinationCountry), at);
+    return { at, locks: splitShipmentLocks(subjects.filter((s) => dests.has(s.destinationCountry)), at), assess: (tx) => risk.assessWith(dests, subjects, at, { tx }) };
+  }
+
   /** Per destination named by the inputs, the value tolerance in force at `at` (null: none). */
   private async tolerances(inputs: DeclarationInput[], at: Date): Promise<Map<string, ValueTolerance | null>> {
     const out = new Map<string, ValueTolerance | null>();
@@ -203,11 +213,10 @@ export class DeclarationFiling {
         // Rules are loaded once for the batch and tested in memory; the alerts and holds
         // they raise are stored by the same statement as the declarations.
         const at = new Date();
-        const assessments = this.risk ? await this.risk.assess(inserting.map((c) => subjectOf(c.normalized!)), at) : undefined;
         rows = await this.repo.insertNew(
           inserting.map((c) => c.normalized!),
           { apiKeyId: principal.apiKeyId, idempotencyKey },
-          assessments && { at, assessments },
+          this.risk && (await this.assessedFiling(this.risk, inserting.map((c) => subjectOf(c.normalized!)), at)),
         );
       } catch (err) {
         // Not expected with ON CONFLICT DO NOTHING; should a unique violation surface

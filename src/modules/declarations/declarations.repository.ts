@@ -5,6 +5,7 @@ import { sqlRows, type NamedStatement, type PrismaClient } from "../../infra/pri
 import type { DeclarationScope } from "../../authz/policy";
 import type { DeclarationCategory, DeclarationStatus, HoldKind, PartyKind } from "../../generated/prisma/enums";
 import { newMovementReference, type Assessment } from "../risk/risk.assessor";
+import type { Tx } from "../writes";
 
 export type DeclarationRow = Declaration;
 
@@ -168,6 +169,14 @@ export interface ClearanceCandidate extends DeclarationScope {
 }
 
 /** Prisma access for filing declarations; no rules here, only storage. */
+/** Risk assessment of a batch at filing, run inside the insert's transaction. */
+export interface AssessedFiling {
+  at: Date;
+  /** advisory lock keys (signed 64-bit, as decimal strings), taken in ascending order */
+  locks: string[];
+  assess: (tx: Tx) => Promise<(Assessment | null)[]>;
+}
+
 export class DeclarationRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -255,9 +264,33 @@ export class DeclarationRepository {
   async insertNew(
     batch: NewDeclaration[],
     audit: { apiKeyId: string | null; idempotencyKey: string | null },
-    risk?: { at: Date; assessments: (Assessment | null)[] },
+    risk?: AssessedFiling,
   ): Promise<(DeclarationRow | null)[]> {
     if (!batch.length) return [];
+    if (!risk) return this.insertAssessed(this.prisma, batch, audit);
+    // Assessment and insert in one transaction, after the split-shipment locks: a concurrent
+    // batch for the same (destination, buyer, platform, day) waits, then sees these rows.
+    return this.prisma.$transaction(
+      async (tx) => {
+        if (risk.locks.length) {
+          await tx.$queryRawUnsafe(
+            `SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS s`,
+            [...new Set(risk.locks)],
+          );
+        }
+        const assessments = await risk.assess(tx);
+        return this.insertAssessed(tx, batch, audit, { at: risk.at, assessments });
+      },
+      { maxWait: 30_000, timeout: 120_000 },
+    );
+  }
+
+  private async insertAssessed(
+    db: PrismaClient | Tx,
+    batch: NewDeclaration[],
+    audit: { apiKeyId: string | null; idempotencyKey: string | null },
+    risk?: { at: Date; assessments: (Assessment | null)[] },
+  ): Promise<(DeclarationRow | null)[]> {
     const now = risk?.at ?? new Date();
     // Timestamps as UTC without zone, as Prisma stores DateTime in timestamp(3).
     const at = now.toISOString().replace("Z", "");
@@ -270,7 +303,7 @@ export class DeclarationRepository {
     );
     const declJson = JSON.stringify(decls.map((d) => ({ ...d, version: 1, filedAt: at, updatedAt: at })));
     const assessed = risk?.assessments.some((a) => a) ? riskRows(decls, risk.assessments, at) : null;
-    const inserted = await this.prisma.$queryRawUnsafe<{ id: string }[]>(
+    const inserted = await db.$queryRawUnsafe<{ id: string }[]>(
       assessed ? INSERT_ASSESSED_SQL : INSERT_BATCH_SQL,
       declJson,
       JSON.stringify(items),

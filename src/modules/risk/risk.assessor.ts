@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type Decimal from "decimal.js";
 import type { AlertSeverity, DeclarationStatus, HoldKind } from "../../generated/prisma/enums";
 import { statusWithOpenHolds } from "../workflow/workflow.lifecycle";
 import { evaluate, severityRank, splitKey, valueAgainstCeiling, type BatchContext, type CompiledRule, type Hit, type RiskFacts, type Subject } from "./risk.engine";
 import type { Tx } from "../writes";
 import type { RiskRepository, SameDayParcel } from "./risk.repository";
+import { normalizeText } from "./risk.params";
 
 /** What a destination's customs have in force for risk at one moment. */
 export interface DestinationRisk {
@@ -67,6 +68,23 @@ export const DEFAULT_ANSWER_DAYS = 2;
 export function dayOf(at: Date): [Date, Date] {
   const start = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
   return [start, new Date(start.getTime() + DAY_MS)];
+}
+
+/**
+ * Advisory lock keys that serialise the split-shipment check of concurrent filings: one per
+ * (destination, buyer, platform, UTC day), a signed 64-bit hash as PostgreSQL takes it. Two
+ * batches with a parcel each for the same buyer then assess one after the other, the second
+ * seeing the first's parcels.
+ */
+export function splitShipmentLocks(subjects: Pick<Subject, "destinationCountry" | "buyerName" | "platformId">[], at: Date): string[] {
+  const day = dayOf(at)[0].toISOString().slice(0, 10);
+  const keys = new Set<string>();
+  for (const s of subjects) {
+    if (!s.platformId || !s.buyerName) continue;
+    const digest = createHash("sha256").update(`split|${s.destinationCountry}|${normalizeText(s.buyerName)}|${s.platformId}|${day}`).digest();
+    keys.add(digest.readBigInt64BE(0).toString());
+  }
+  return [...keys];
 }
 
 /** An ICS2-like movement reference: year, destination, 14 random letters and digits. */
