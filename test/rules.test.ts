@@ -163,3 +163,48 @@ describe("publishRules", () => {
     expect(at.data.exchangeRates).toEqual([{ rate: "1.165", version: 2 }]);
   });
 });
+
+describe("riskRules: customs read their own risk rules, as the policy says (rules:readRestricted)", () => {
+  const RISK = `query($j: String!, $kind: String, $at: String) { riskRules(jurisdiction: $j, kind: $kind, at: $at) { jurisdiction kind key version payload legalReference } }`;
+  const PUBLIC = `query($j: String!) { rules(jurisdiction: $j) { kind } }`;
+  const hsRule = {
+    kind: "RISK_RULE",
+    key: "HSCODE",
+    validFrom: "2026-01-01",
+    legalReference: "Illustrative: Council Regulation (EEC) No 2658/87 (test rule)",
+    payload: { test: "HS_CODE_CHECK", severity: "LOW", reasonCode: "MISCLASSIFICATION", reason: "Commercial goods without a valid HS code", params: { invalidHsPrefixes: ["999"] } },
+  };
+
+  beforeAll(async () => {
+    const r = await t.exec(customsDE.principal, PUBLISH, { input: { jurisdiction: "DE", rules: [hsRule] } });
+    expect(r.errors).toBeUndefined();
+  });
+
+  it("customs of the jurisdiction (officer and analyst) and the operator read them; the public query never shows them", async () => {
+    const operator = await makeParty(t, "OPERATOR", "NL", "Luxor Hub", "OPERATOR");
+    for (const who of [customsDE.principal, asRole(customsDE, "ANALYST"), operator.principal]) {
+      const r = await t.exec(who, RISK, { j: "DE", kind: "RISK_RULE", at: "2026-06-01" });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.riskRules).toEqual([expect.objectContaining({ jurisdiction: "DE", kind: "RISK_RULE", key: "HSCODE", version: 1, payload: expect.objectContaining({ test: "HS_CODE_CHECK" }) })]);
+    }
+    expect((await t.exec(customsDE.principal, RISK, { j: "DE", at: "2025-06-01" })).data.riskRules).toEqual([]); // not yet in force
+    const pub = await t.exec(customsDE.principal, PUBLIC, { j: "DE" });
+    expect(pub.data.rules.map((r: { kind: string }) => r.kind)).not.toContain("RISK_RULE");
+  });
+
+  it("anyone else is FORBIDDEN, the same whether or not the jurisdiction has risk rules (no oracle)", async () => {
+    for (const [who, j] of [
+      [customsFR.principal, "DE"],
+      [customsGB.principal, "DE"],
+      [platform.principal, "DE"],
+      [customsFR.principal, "JP"], // no rules at all: the same answer
+      [platform.principal, "JP"],
+      [customsGB.principal, "EU"],
+    ] as const) {
+      const r = await t.exec(who, RISK, { j });
+      expect(r.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+      expect(r.errors?.[0].message).toMatch(/read the risk rules of this jurisdiction/);
+      expect(r.data?.riskRules ?? null).toBeNull();
+    }
+  });
+});

@@ -52,6 +52,7 @@ export type Action =
   | `hold:release:${HoldKind}`
   | "duties:assess"
   | "rules:publish"
+  | "rules:readRestricted"
   | "referral:answer"
   | "webhook:register"
   | "webhook:read"
@@ -78,6 +79,7 @@ export type Relation =
   | "partner"
   | "endpointOwner"
   | "jurisdictionOfficer"
+  | "jurisdictionCustoms"
   | "addressee";
 
 /** What an action is about; only the parts it needs are given. */
@@ -183,6 +185,15 @@ export const RELATIONS: Record<Relation, RelationRule> = {
       !!r.jurisdiction &&
       (r.jurisdiction === p.country || (r.jurisdiction === "EU" && EU_MEMBER_STATES.has(p.country))),
   },
+  jurisdictionCustoms: {
+    describe: "customs (officer or analyst) of that jurisdiction (of an EU member state for EU rules)",
+    kinds: ["CUSTOMS"],
+    holds: (p, r) =>
+      p.partyKind === "CUSTOMS" &&
+      CUSTOMS_ROLES.includes(p.role) &&
+      !!r.jurisdiction &&
+      (r.jurisdiction === p.country || (r.jurisdiction === "EU" && EU_MEMBER_STATES.has(p.country))),
+  },
   addressee: {
     describe: "the party the referral is addressed to (the filer)",
     kinds: TRADE_KINDS,
@@ -274,6 +285,11 @@ export const AUTHORITY: readonly Permission[] = [
     note: "tariff rules, thresholds, settings and exchange rates, as new versions; never delegated",
   },
   {
+    action: "rules:readRestricted",
+    who: ["operator", "jurisdictionCustoms"],
+    note: "a read of the rule kinds that are not public (risk rules and risk settings, `riskRules`); anyone else is FORBIDDEN, whether or not such rules exist",
+  },
+  {
     action: "referral:answer",
     who: ["addressee"],
     note: "an open RFI, screening or destination hold; a DO_NOT_LOAD takes no answer; customs then release or escalate",
@@ -338,6 +354,7 @@ const PHRASES: Record<string, string> = {
   "riskAlert:resolve": "resolve this risk alert",
   "duties:assess": "assess duties on this declaration",
   "rules:publish": "publish rules for this jurisdiction",
+  "rules:readRestricted": "read the risk rules of this jurisdiction",
   "referral:answer": "answer this referral",
   "webhook:register": "register webhooks",
   "webhook:read": "read this webhook",

@@ -55,6 +55,8 @@ const ruleTree = {
     // public law (tariffs, thresholds, rates); RulesService lists public kinds only
     rules: isAuthenticated,
     exchangeRates: isAuthenticated,
+    // risk rules are not public: RulesService asks the policy (rules:readRestricted) per jurisdiction
+    riskRules: isAuthenticated,
     rateLimit: may("rateLimit:read"),
     rateLimitPolicies: may("rateLimit:read"),
   },

@@ -18,6 +18,20 @@ export class RulesResolver {
     return ctx.hub.services.rules.list(ctx, { jurisdiction, kind, key, at });
   }
 
+  @Query(() => [RuleVersion], {
+    description:
+      "Risk rules and risk settings of a jurisdiction (the rule kinds that are not public): every version, or those in force at `at`. Customs of that jurisdiction (of an EU member state for EU rules) and the operator; anyone else FORBIDDEN",
+  })
+  riskRules(
+    @Arg("jurisdiction", () => String, { description: "A country code, or EU" }) jurisdiction: string,
+    @Arg("kind", () => String, { nullable: true, description: "RISK_RULE or RISK_SETTINGS" }) kind: string | null,
+    @Arg("key", () => String, { nullable: true }) key: string | null,
+    @Arg("at", () => String, { nullable: true, description: "Only the versions in force at this date (ISO 8601)" }) at: string | null,
+    @Ctx() ctx: HubContext,
+  ) {
+    return ctx.hub.services.rules.restricted(ctx, { jurisdiction, kind, key, at });
+  }
+
   @Query(() => [ExchangeRateVersion], { description: "Customs exchange rates a jurisdiction publishes: every version, or those in force at `at`" })
   exchangeRates(
     @Arg("jurisdiction", () => String) jurisdiction: string,

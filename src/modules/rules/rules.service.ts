@@ -91,6 +91,24 @@ export class RulesService {
     return at ? inForceOnly(rows, (r) => `${r.kind}|${r.key}`, at) : rows;
   }
 
+  /**
+   * Rule versions of the kinds that are not public (risk rules, risk settings) of a
+   * jurisdiction: its customs and the operator only, as the policy says (rules:readRestricted),
+   * asked before anything is read, so a refusal tells nothing about what exists.
+   */
+  async restricted(ctx: HubContext, args: { jurisdiction: string; kind?: string | null; key?: string | null; at?: string | null }): Promise<StoredRule[]> {
+    requirePrincipal(ctx);
+    const p = new Problems();
+    const jurisdiction = checkJurisdiction(p, "jurisdiction", args.jurisdiction);
+    const at = optionalDate(p, "at", args.at);
+    p.throwIfAny();
+    await ctx.authz.assert("rules:readRestricted", { jurisdiction });
+    const rows = (await this.repo.rulesOf([jurisdiction!])).filter(
+      (r) => ruleKind(r.kind)?.public === false && (!args.kind || r.kind === args.kind) && (!args.key || r.key === args.key),
+    );
+    return at ? inForceOnly(rows, (r) => `${r.kind}|${r.key}`, at) : rows;
+  }
+
   async exchangeRates(ctx: HubContext, args: { jurisdiction: string; currency?: string | null; at?: string | null }): Promise<StoredRate[]> {
     requirePrincipal(ctx);
     const p = new Problems();
