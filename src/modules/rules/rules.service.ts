@@ -79,16 +79,9 @@ export class RulesService {
   }
 
   /** Rule versions of a jurisdiction (every version, or those in force at `at`); public kinds only. */
-  async list(ctx: HubContext, args: { jurisdiction: string; kind?: string | null; key?: string | null; at?: string | null }): Promise<StoredRule[]> {
+  async list(ctx: HubContext, args: RuleQuery): Promise<StoredRule[]> {
     requirePrincipal(ctx);
-    const p = new Problems();
-    const jurisdiction = checkJurisdiction(p, "jurisdiction", args.jurisdiction);
-    const at = optionalDate(p, "at", args.at);
-    p.throwIfAny();
-    const rows = (await this.repo.rulesOf([jurisdiction!])).filter(
-      (r) => ruleKind(r.kind)?.public === true && (!args.kind || r.kind === args.kind) && (!args.key || r.key === args.key),
-    );
-    return at ? inForceOnly(rows, (r) => `${r.kind}|${r.key}`, at) : rows;
+    return this.versions(checkedQuery(args), true);
   }
 
   /**
@@ -96,17 +89,18 @@ export class RulesService {
    * jurisdiction: its customs and the operator only, as the policy says (rules:readRestricted),
    * asked before anything is read, so a refusal tells nothing about what exists.
    */
-  async restricted(ctx: HubContext, args: { jurisdiction: string; kind?: string | null; key?: string | null; at?: string | null }): Promise<StoredRule[]> {
+  async restricted(ctx: HubContext, args: RuleQuery): Promise<StoredRule[]> {
     requirePrincipal(ctx);
-    const p = new Problems();
-    const jurisdiction = checkJurisdiction(p, "jurisdiction", args.jurisdiction);
-    const at = optionalDate(p, "at", args.at);
-    p.throwIfAny();
-    await ctx.authz.assert("rules:readRestricted", { jurisdiction });
-    const rows = (await this.repo.rulesOf([jurisdiction!])).filter(
-      (r) => ruleKind(r.kind)?.public === false && (!args.kind || r.kind === args.kind) && (!args.key || r.key === args.key),
+    const q = checkedQuery(args);
+    await ctx.authz.assert("rules:readRestricted", { jurisdiction: q.jurisdiction });
+    return this.versions(q, false);
+  }
+
+  private async versions(q: ReturnType<typeof checkedQuery>, publicKinds: boolean): Promise<StoredRule[]> {
+    const rows = (await this.repo.rulesOf([q.jurisdiction])).filter(
+      (r) => (ruleKind(r.kind)?.public ?? false) === publicKinds && (!q.kind || r.kind === q.kind) && (!q.key || r.key === q.key),
     );
-    return at ? inForceOnly(rows, (r) => `${r.kind}|${r.key}`, at) : rows;
+    return q.at ? inForceOnly(rows, (r) => `${r.kind}|${r.key}`, q.at) : rows;
   }
 
   async exchangeRates(ctx: HubContext, args: { jurisdiction: string; currency?: string | null; at?: string | null }): Promise<StoredRate[]> {
@@ -164,6 +158,17 @@ export class RulesService {
     exchangeRates.forEach((r) => note(r, "ExchangeRate"));
     return { rules, exchangeRates };
   }
+}
+
+type RuleQuery = { jurisdiction: string; kind?: string | null; key?: string | null; at?: string | null };
+
+/** The query's jurisdiction and date checked (BAD_USER_INPUT naming them). */
+function checkedQuery(args: RuleQuery): { jurisdiction: string; kind?: string | null; key?: string | null; at: Date | null } {
+  const p = new Problems();
+  const jurisdiction = checkJurisdiction(p, "jurisdiction", args.jurisdiction);
+  const at = optionalDate(p, "at", args.at);
+  p.throwIfAny();
+  return { jurisdiction: jurisdiction!, kind: args.kind, key: args.key, at: at ?? null };
 }
 
 function created(row: StoredRule | StoredRate): Record<string, { before: null; after: unknown }> {
