@@ -35,7 +35,8 @@
 //
 // Environment (flags win): BENCH_DECLARATIONS, BENCH_DURATION (s per load run, default 10),
 // BENCH_CONNECTIONS (50), BENCH_FILING_BATCHES (10), BENCH_RUNS (15), BENCH_SEED_CONCURRENCY (4),
-// BENCH_TIMEOUT_MINUTES (90), BENCH_DATABASE_URL; BENCH_ANALYTICS_DATABASE_URL (analytics on a database seeded before); events: BENCH_SUBSCRIBERS, BENCH_HOLD_RATE, BENCH_HOLD_SECONDS,
+// BENCH_TIMEOUT_MINUTES (90), BENCH_DATABASE_URL; BENCH_SEEDED_DATABASE_URL (sections 2, 2b, 3 and 7 on a database seeded
+// before, kept), BENCH_ANALYTICS_DATABASE_URL (section 7 only); events: BENCH_SUBSCRIBERS, BENCH_HOLD_RATE, BENCH_HOLD_SECONDS,
 // BENCH_EVENT_DECLARATIONS (declarations seeded for it, default 60,000; --quick 25,000).
 //
 // This file runs the sections in order and prints the summary; the options are in
@@ -47,7 +48,7 @@ import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { benchAuthz } from "./bench/authz";
 import { benchClearance } from "./bench/clearance";
-import { analyticsOnSeeded, benchObservabilityCost, runAnalyticsBench, seedClearanceDatabase } from "./bench/clearance-world";
+import { benchObservabilityCost, runAnalyticsBench, seedClearanceDatabase, seededClearanceWorld } from "./bench/clearance-world";
 import { benchEvents } from "./bench/events";
 import { benchFiling } from "./bench/filing";
 import { startBenchHub } from "./bench/hub";
@@ -60,16 +61,17 @@ import { benchWebhooks, webhooksDefaults } from "./bench/webhooks";
 /** The sections of `o.only`, in their order; the clearance database is seeded once for those that use it. */
 async function runSections(o: Options, dbs: ScratchDatabases, verdict: (v: Verdict) => void): Promise<void> {
   if (o.only.has("filing")) await benchFiling(o, dbs, verdict);
-  const analyticsUrl = process.env.BENCH_ANALYTICS_DATABASE_URL;
-  if (o.only.has("analytics") && analyticsUrl) await analyticsOnSeeded(o, analyticsUrl, verdict);
+  const seededUrl = process.env.BENCH_SEEDED_DATABASE_URL;
+  const analyticsUrl = seededUrl ? undefined : process.env.BENCH_ANALYTICS_DATABASE_URL;
+  if (o.only.has("analytics") && analyticsUrl) await runAnalyticsBench(o, await seededClearanceWorld(analyticsUrl), verdict);
   const seededAnalytics = o.only.has("analytics") && !analyticsUrl;
   if (o.only.has("clearance") || o.only.has("observability") || o.only.has("authz") || seededAnalytics) {
-    const cw = await seedClearanceDatabase(o, dbs);
+    const cw = seededUrl ? await seededClearanceWorld(seededUrl) : await seedClearanceDatabase(o, dbs);
     if (o.only.has("clearance")) await benchClearance(o, cw, verdict);
     if (o.only.has("observability")) await benchObservabilityCost(o, cw, verdict);
     if (o.only.has("authz")) await benchAuthz(o, cw, verdict);
     if (seededAnalytics) await runAnalyticsBench(o, cw, verdict);
-    await dbs.drop(cw.url);
+    if (!seededUrl) await dbs.drop(cw.url);
   }
   if (o.only.has("startup")) await benchStartup(verdict);
   if (o.only.has("events")) {

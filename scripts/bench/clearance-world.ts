@@ -105,7 +105,7 @@ export async function benchObservabilityCost(o: Options, cw: ClearanceWorld, ver
   });
 }
 
-/** Section 7 (scripts/bench/analytics.ts) on the clearance database, or on one seeded before (analyticsOnSeeded). */
+/** Section 7 (scripts/bench/analytics.ts) on the clearance database, or on one seeded before (seededClearanceWorld). */
 export async function runAnalyticsBench(o: Options, cw: ClearanceWorld, verdict: (v: Verdict) => void): Promise<void> {
   // a time limit far above the figures, so slow queries are measured rather than cut short
   const bh = await startBenchHub(cw.url, { http: false, env: { HUB_ANALYTICS_TIMEOUT_MS: "300000" } });
@@ -127,11 +127,21 @@ export async function runAnalyticsBench(o: Options, cw: ClearanceWorld, verdict:
   }
 }
 
-/** BENCH_ANALYTICS_DATABASE_URL: the analytics section on a database seeded before (npm run seed), not a scratch one. */
-export async function analyticsOnSeeded(o: Options, url: string, verdict: (v: Verdict) => void): Promise<void> {
+/**
+ * A database seeded before (npm run seed, or an earlier bench world), migrated to this build and
+ * kept: BENCH_SEEDED_DATABASE_URL (clearance, observability, authz, analytics) or
+ * BENCH_ANALYTICS_DATABASE_URL (analytics only). Saves seeding a million declarations per run.
+ */
+export async function seededClearanceWorld(url: string): Promise<ClearanceWorld> {
+  heading(`Using the database seeded before at ${new URL(url).pathname.slice(1)} (not seeded, not dropped)`);
   await applyPendingMigrations(url);
   const prisma = createPrismaClient(url, { embedded: false, poolSize: 1 });
-  const { world } = await ensureWorld(prisma);
-  await prisma.$disconnect();
-  await runAnalyticsBench(o, { url, world }, verdict);
+  try {
+    const { world } = await ensureWorld(prisma);
+    const [{ n }] = await prisma.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "Declaration"`);
+    note(`${fmtInt(Number(n))} declarations`);
+    return { url, world };
+  } finally {
+    await prisma.$disconnect();
+  }
 }
