@@ -26,42 +26,68 @@ export class PolicySql {
     const mask = maskOf(categories);
     if (mask === 0) {
       const any = new Map(ALL_CATEGORIES.flatMap((c) => [...this.bases(d, c, holder)]));
-      return Prisma.sql`(${Prisma.join([...any.values()], " OR ")})`;
+      return Prisma.sql`(${Prisma.join([...any.values()].map(basisSql), " OR ")})`;
     }
     // (C OR R1) AND (C OR R2) = C OR (R1 AND R2): a basis granting every category asked is
     // stated once, so the planner estimates one OR over the viewer's columns (an AND of
     // near-identical ORs reads to it as independent conditions and misjudges the rows)
     const each = ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]).map((c) => this.bases(d, c, holder));
-    const common = [...each[0].entries()].filter(([k]) => each.every((b) => b.has(k))).map(([, sql]) => sql);
-    const rest = each.map((b) => [...b.entries()].filter(([k]) => !each.every((o) => o.has(k))).map(([, sql]) => sql));
+    const common = [...each[0].entries()].filter(([k]) => each.every((b) => b.has(k))).map(([, b]) => basisSql(b));
+    const rest = each.map((b) => [...b.entries()].filter(([k]) => !each.every((o) => o.has(k))).map(([, b]) => basisSql(b)));
     const or = [...common];
     if (rest.every((r) => r.length)) or.push(Prisma.sql`(${Prisma.join(rest.map((r) => Prisma.sql`(${Prisma.join(r, " OR ")})`), " AND ")})`);
     return or.length ? Prisma.sql`(${Prisma.join(or, " OR ")})` : Prisma.sql`FALSE`;
   }
 
+  /**
+   * The same condition as `readable` (holder not null), as an OR of bases each split into its
+   * part on the holder and its part on the declaration (null: none): a relation's condition
+   * can then ask for the related rows of each holder part once, as a set (a semi-join),
+   * rather than probe them declaration by declaration. Null when the OR would take more
+   * than `limit` bases (many categories, each granted by many agreements).
+   */
+  readableSplit(d: string, categories: Iterable<DataCategory>, holder: Prisma.Sql, limit = 16): SplitBasis[] | null {
+    const mask = maskOf(categories);
+    const cats = mask === 0 ? ALL_CATEGORIES : ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]);
+    const each = cats.map((c) => this.bases(d, c, holder));
+    if (mask === 0) return dedupe(each.flatMap((b) => [...b.values()]));
+    // AND over the categories of (OR of its bases): the common bases, then the products of the rest
+    const common = [...each[0].entries()].filter(([k]) => each.every((b) => b.has(k))).map(([, b]) => b);
+    const rest = each.map((b) => [...b.entries()].filter(([k]) => !each.every((o) => o.has(k))).map(([, x]) => x));
+    let products: SplitBasis[][] = rest.every((r) => r.length) ? [[]] : [];
+    for (const r of rest) {
+      products = products.flatMap((p) => r.map((b) => [...p, b]));
+      if (products.length + common.length > limit) return null;
+    }
+    return dedupe([...common, ...products.map(andBases)]);
+  }
+
   /** Bases granting one category, each once, keyed by their SQL and values. */
-  private bases(d: string, category: DataCategory, holder: Prisma.Sql | null): Map<string, Prisma.Sql> {
-    return new Map(this.readableOne(d, category, holder).map((sql) => [`${sql.text}|${JSON.stringify(sql.values)}`, sql]));
+  private bases(d: string, category: DataCategory, holder: Prisma.Sql | null): Map<string, SplitBasis> {
+    return new Map(this.readableOne(d, category, holder).map((b) => [keyOf(basisSql(b)), b]));
   }
 
   /** Bases granting one category, as in Policy.decide (keep the two in step). */
-  private readableOne(d: string, category: DataCategory, holder: Prisma.Sql | null): Prisma.Sql[] {
+  private readableOne(d: string, category: DataCategory, holder: Prisma.Sql | null): SplitBasis[] {
     const bit = CATEGORY_BIT[category];
     const me = this.me.partyId;
     const col = (name: string) => Prisma.raw(`${d}."${name}"`);
+    // the holder's part: on the related row when there is one, else on the declaration (its filer)
+    const held = (sql: Prisma.Sql, decl: Prisma.Sql | null = null): SplitBasis => (holder ? { holder: sql, decl } : { holder: null, decl: decl ? Prisma.sql`(${sql} AND ${decl})` : sql });
     const holderExpr = holder ?? col("filerId");
-    const or: Prisma.Sql[] = [Prisma.sql`${holderExpr} = ${me}::uuid`];
-    if (isCustoms(this.me)) or.push(Prisma.sql`${col("destinationCountry")} = ${this.me.country}`);
-    if (bit & STATUS_TRANSPORT) or.push(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`);
-    if (bit & CATEGORY_BIT.STATUS) or.push(Prisma.sql`${col("filerId")} = ${me}::uuid`);
-    if (bit & PLATFORM_BASELINE) or.push(Prisma.sql`${col("platformId")} = ${me}::uuid`);
+    const or: SplitBasis[] = [held(Prisma.sql`${holderExpr} = ${me}::uuid`)];
+    const onDecl = (decl: Prisma.Sql): SplitBasis => ({ holder: null, decl });
+    if (isCustoms(this.me)) or.push(onDecl(Prisma.sql`${col("destinationCountry")} = ${this.me.country}`));
+    if (bit & STATUS_TRANSPORT) or.push(onDecl(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`));
+    if (bit & CATEGORY_BIT.STATUS) or.push(onDecl(Prisma.sql`${col("filerId")} = ${me}::uuid`));
+    if (bit & PLATFORM_BASELINE) or.push(onDecl(Prisma.sql`${col("platformId")} = ${me}::uuid`));
     for (const a of this.policy.agreements) {
       if (!a.categories.includes(category)) continue;
-      const and: Prisma.Sql[] = [Prisma.sql`${holderExpr} = ${a.grantorId}::uuid`];
-      if (a.scopeDestinations.length) and.push(Prisma.sql`${col("destinationCountry")} = ANY(${a.scopeDestinations}::text[])`);
-      if (a.scopeOrigins.length) and.push(Prisma.sql`${col("originCountry")} = ANY(${a.scopeOrigins}::text[])`);
-      if (a.scopeOnlyCarried) and.push(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`);
-      or.push(Prisma.sql`(${Prisma.join(and, " AND ")})`);
+      const scope: Prisma.Sql[] = [];
+      if (a.scopeDestinations.length) scope.push(Prisma.sql`${col("destinationCountry")} = ANY(${a.scopeDestinations}::text[])`);
+      if (a.scopeOrigins.length) scope.push(Prisma.sql`${col("originCountry")} = ANY(${a.scopeOrigins}::text[])`);
+      if (a.scopeOnlyCarried) scope.push(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`);
+      or.push(held(Prisma.sql`${holderExpr} = ${a.grantorId}::uuid`, scope.length ? Prisma.join(scope, " AND ") : null));
     }
     return or;
   }
@@ -73,4 +99,30 @@ export class PolicySql {
   isOthers(holder: Prisma.Sql): Prisma.Sql {
     return Prisma.sql`${holder} <> ${this.me.partyId}::uuid`;
   }
+}
+
+/** One basis of the read policy: a condition on the record's holder AND one on the declaration (null: TRUE). */
+export interface SplitBasis {
+  holder: Prisma.Sql | null;
+  decl: Prisma.Sql | null;
+}
+
+const keyOf = (sql: Prisma.Sql) => `${sql.text}|${JSON.stringify(sql.values)}`;
+
+/** The basis as one condition; a basis has at least one part. */
+function basisSql(b: SplitBasis): Prisma.Sql {
+  const parts = [b.holder, b.decl].filter((x): x is Prisma.Sql => x != null);
+  return parts.length === 1 ? parts[0] : Prisma.sql`(${Prisma.join(parts, " AND ")})`;
+}
+
+function andBases(list: SplitBasis[]): SplitBasis {
+  const and = (xs: (Prisma.Sql | null)[]) => {
+    const given = xs.filter((x): x is Prisma.Sql => x != null);
+    return given.length ? Prisma.sql`(${Prisma.join(given, " AND ")})` : null;
+  };
+  return { holder: and(list.map((b) => b.holder)), decl: and(list.map((b) => b.decl)) };
+}
+
+function dedupe(list: SplitBasis[]): SplitBasis[] {
+  return [...new Map(list.map((b) => [keyOf(basisSql(b)), b])).values()];
 }

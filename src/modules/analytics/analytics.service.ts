@@ -192,7 +192,7 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   const signature = args.orderBy.map((o) => `${o.field}:${o.direction}`).join(",");
   const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
   const repo = new ListRepository(service.db);
-  const rows = await repo.page({ visible, filter: compiled.sql, keys, after, take: args.first + 1 });
+  const rows = await repo.page({ visible, filter: compiled.sql, setwise: compiled.setwise, keys, after, take: args.first + 1 });
   const page = rows.slice(0, args.first);
   // holders of the related records (holds, alerts, ...) the filter was evaluated on; the
   // filers of the page are logged with the rows (recordRowsInference)

@@ -57,6 +57,8 @@ export interface PageQuery {
   /** the policy: declarations the viewer may read in the categories the filter and sort read */
   visible: Prisma.Sql;
   filter: Prisma.Sql;
+  /** the same filter, its relations as semi-joins (CompiledFilter.setwise): for all matches at once */
+  setwise?: Prisma.Sql;
   keys: { spec: SortSpec; desc: boolean }[];
   /** values of the keys and the id of the last row of the previous page */
   after: { values: string[]; id: string } | null;
@@ -147,7 +149,7 @@ export class ListRepository {
     const { conds, order, keys, text } = this.parts(q);
     const rows = await this.db.query<Record<string, string>>(Prisma.sql`
       WITH m AS MATERIALIZED (
-        SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, q.filter], " AND ")})
+        SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, q.setwise ?? q.filter], " AND ")})
       SELECT "id"::text AS id, ${Prisma.join(text, ", ")} FROM m
       ORDER BY ${Prisma.join(order((i) => Prisma.raw(`m."k${i}"`), Prisma.raw(`m."id"`)), ", ")}
       LIMIT ${q.take}::int`);
