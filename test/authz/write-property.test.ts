@@ -314,6 +314,7 @@ describe("randomized write authority property", () => {
   let operator: MPrincipal;
   const byLabel = new Map<string, TestParty>();
   let tnSeq = 0;
+  let weightChanges = 0;
   const stats = new Map<string, { applied: number; refused: number; forbidden: number; notFound: number; replays: number }>();
   const mismatches: string[] = [];
   const delegations = { used: 0, refused: 0 };
@@ -439,8 +440,10 @@ describe("randomized write authority property", () => {
       case "amend": {
         action = "amendDeclaration";
         query = Q.amend;
-        const value = `${(d.totalValue + 1 + ((extra.seed ?? 0) % 500)).toFixed(2)}`;
-        input = extra.valueField ? { totalValue: value } : { buyerName: `Buyer ${extra.seed ?? 0}` };
+        // a value field (frozen after release) that filing's cross-checks leave free: the total
+        // must equal the goods items' sum, which an amendment cannot change; each weight is new
+        const weight = `${(2 + ++weightChanges / 1000).toFixed(3)}`;
+        input = extra.valueField ? { grossWeightKg: weight } : { buyerName: `Buyer ${extra.seed ?? 0}` };
         vars = { d: d.id, v: extra.stale ? d.version + 1 : d.version, i: input };
         break;
       }
