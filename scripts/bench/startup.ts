@@ -23,8 +23,18 @@ async function startAndStop(dataDir: string, timeoutMs: number, repo = REPO, via
   const env = { ...userEnv(), HUB_DATA_DIR: dataDir, PORT: String(port) };
   const t0 = nowMs();
   const child = viaNpm
-    ? spawn("npm", ["start", "--silent"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] })
+    ? spawn("npm", ["start", "--silent"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
     : spawn(process.execPath, [path.join(repo, "dist", "src", "main.js")], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+  // npm does not pass a SIGTERM on to the hub it started (the hub outlived the bench): under
+  // npm, signal the whole process group, as a terminal's Ctrl-C or a service manager would.
+  const stopWith = (sig: NodeJS.Signals) => {
+    try {
+      if (viaNpm && child.pid) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
@@ -47,13 +57,13 @@ async function startAndStop(dataDir: string, timeoutMs: number, repo = REPO, via
     }
     if (readyMs < 0) throw new Error(`the hub was not ready within ${timeoutMs / 1000} s${done ? " (it exited)" : ""}:\n${output.slice(-2000)}`);
     const s0 = nowMs();
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    stopWith("SIGTERM");
+    const timer = setTimeout(() => stopWith("SIGKILL"), 45_000);
     const { code, signal } = await exited;
     clearTimeout(timer);
     return { readyMs, stopMs: nowMs() - s0, exitCode: code, signal, output };
   } finally {
-    if (!done) child.kill("SIGKILL");
+    if (!done) stopWith("SIGKILL");
   }
 }
 
