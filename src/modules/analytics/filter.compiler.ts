@@ -3,7 +3,8 @@ import { DataCategory } from "../../authz/categories";
 import type { PolicySql } from "../../authz/policy-sql";
 import { isUuid, Problems } from "../../shared/validation";
 import type { MoneySql } from "./money.sql";
-import { semiJoin } from "./semi-join";
+import { col, type Column } from "./filter.columns";
+import { compileRelation, RELATIONS, type RelationScope } from "./filter.relations";
 import type {
   AmountCondition,
   CodeCondition,
@@ -19,21 +20,7 @@ import type {
   TextCondition,
 } from "./analytics.inputs";
 
-const { STATUS, TRANSPORT, COMMERCIAL, PARTIES, RISK, REVENUE } = DataCategory;
-
-/** What a condition compares, and how: the column's kind decides the operators' SQL. */
-type Kind = "enum" | "date" | "string" | "code" | "id" | "decimal" | "int" | "amount" | "bool" | "text";
-interface Column {
-  column: string;
-  kind: Kind;
-  category: DataCategory;
-  /** enum: its PostgreSQL type; amount: its currency and date columns */
-  pgType?: string;
-  currency?: string;
-  date?: string;
-}
-
-const col = (column: string, kind: Kind, category: DataCategory, extra: Partial<Column> = {}): Column => ({ column, kind, category, ...extra });
+const { STATUS, TRANSPORT, COMMERCIAL, PARTIES } = DataCategory;
 
 export const DECLARATION_COLUMNS: Record<string, Column> = {
   status: col("status", "enum", STATUS, { pgType: "DeclarationStatus" }),
@@ -65,69 +52,6 @@ const PARTY_LINKS: Record<string, Column> = {
   platform: DECLARATION_COLUMNS.platformId,
   carrier: DECLARATION_COLUMNS.carrierId,
   post: DECLARATION_COLUMNS.postId,
-};
-
-export interface RelationSpec {
-  table: string;
-  /** the column of the party holding the record; null: the declaration's filer */
-  holder: string | null;
-  columns: Record<string, Column>;
-  /** extra condition on the table (e.g. only the current duty assessment) */
-  only?: string;
-}
-
-export const RELATIONS: Record<string, RelationSpec> = {
-  goodsItems: {
-    table: "GoodsItem",
-    holder: null,
-    columns: {
-      hsCode: col("hsCode", "string", COMMERCIAL),
-      // the description's tsvector, a generated column with a GIN index (prisma/schema.prisma)
-      description: col("descriptionSearch", "text", COMMERCIAL),
-      value: col("value", "amount", COMMERCIAL, { currency: "currency" }),
-      quantity: col("quantity", "int", COMMERCIAL),
-      originCountry: col("originCountry", "code", COMMERCIAL),
-      netWeightKg: col("netWeightKg", "decimal", TRANSPORT),
-    },
-  },
-  holds: {
-    table: "Hold",
-    holder: "placedById",
-    columns: {
-      kind: col("kind", "enum", STATUS, { pgType: "HoldKind" }),
-      status: col("status", "enum", STATUS, { pgType: "HoldStatus" }),
-      placedAt: col("placedAt", "date", STATUS),
-      releasedAt: col("releasedAt", "date", STATUS),
-    },
-  },
-  riskAlerts: {
-    table: "RiskAlert",
-    holder: "raisedById",
-    columns: {
-      severity: col("severity", "enum", RISK, { pgType: "AlertSeverity" }),
-      status: col("status", "enum", RISK, { pgType: "AlertStatus" }),
-      reasonCode: col("reasonCode", "string", RISK),
-      createdAt: col("createdAt", "date", RISK),
-    },
-  },
-  duties: {
-    table: "DutyAssessment",
-    holder: "assessedById",
-    only: `"supersededAt" IS NULL`,
-    columns: {
-      taxType: col("taxType", "enum", REVENUE, { pgType: "TaxType" }),
-      amount: col("amount", "amount", REVENUE, { currency: "currency", date: "createdAt" }),
-      collectionModel: col("collectionModel", "enum", REVENUE, { pgType: "CollectionModel" }),
-    },
-  },
-  statusEvents: {
-    table: "StatusEvent",
-    holder: "recordedById",
-    columns: {
-      code: col("code", "string", STATUS),
-      occurredAt: col("occurredAt", "date", STATUS),
-    },
-  },
 };
 
 /**
@@ -240,32 +164,19 @@ export class FilterCompiler {
   }
 
   private relation(name: string, r: RelationCondition<Record<string, unknown>>, path: string, negated: boolean, top: boolean): Prisma.Sql {
-    const spec = RELATIONS[name];
-    const given = (["some", "none"] as const).filter((k) => r[k] != null);
-    if (given.length !== 1) {
-      this.problems.add(path, given.length ? "some and none cannot be combined (nest them under AND)" : "needs some or none");
-      return Prisma.sql`FALSE`;
-    }
-    this.cost += 10;
-    const alias = `r${++this.aliases}`;
-    const cats = new Set<DataCategory>();
-    const conds: Prisma.Sql[] = [];
-    const w = r[given[0]]!;
-    for (const [key, value] of Object.entries(w)) {
-      if (value == null || !(key in spec.columns)) continue;
-      cats.add(spec.columns[key].category);
-      conds.push(this.leaf(alias, spec.columns[key], value, `${path}.${given[0]}.${key}`));
-    }
-    this.relations.set(name, [...(this.relations.get(name) ?? []), [...cats]]);
-    const a = (c: string) => Prisma.raw(`${alias}."${c}"`);
-    const holder = spec.holder ? a(spec.holder) : null;
-    const only = spec.only ? [Prisma.raw(`${alias}.${spec.only}`)] : [];
-    // at the top, the planner joins the EXISTS form as it sees fit (a hash semi-join, probes)
-    const some = this.setwise && !top ? semiJoin(this.policy, { ...spec, alias }, cats, conds, negated || given[0] === "none") : null;
-    if (some) return given[0] === "some" ? some : Prisma.sql`NOT ${some}`;
-    const parts = [Prisma.sql`${a("declarationId")} = d."id"`, ...only, this.policy.readable("d", cats, holder), ...conds];
-    const exists = Prisma.sql`EXISTS (SELECT 1 FROM ${Prisma.raw(`"${spec.table}" ${alias}`)} WHERE ${Prisma.join(parts, " AND ")})`;
-    return given[0] === "some" ? exists : Prisma.sql`NOT ${exists}`;
+    const scope: RelationScope = {
+      policy: this.policy,
+      problems: this.problems,
+      setwise: this.setwise,
+      open: () => {
+        this.cost += 10;
+        return `r${++this.aliases}`;
+      },
+      leaf: (alias, c, cond, at) => this.leaf(alias, c, cond, at),
+    };
+    const { sql, cats } = compileRelation(scope, RELATIONS[name], r, path, negated, top);
+    if (cats) this.relations.set(name, [...(this.relations.get(name) ?? []), cats]);
+    return sql;
   }
 
   /**

@@ -2,7 +2,7 @@ import { Prisma } from "../../generated/prisma/client";
 import type { DataCategory } from "../../authz/categories";
 import type { PolicySql } from "../../authz/policy-sql";
 import type { AnalyticsDb } from "./analytics.db";
-import { RELATIONS } from "./filter.compiler";
+import { RELATIONS } from "./filter.relations";
 import type { StatsHolder } from "./stats.repository";
 
 /** Relations a filter reached, with the categories each of its conditions on them compared (CompiledFilter.relations). */

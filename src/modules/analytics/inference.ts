@@ -3,7 +3,7 @@ import { ALL_CATEGORIES, CATEGORY_BIT, maskOf, DataCategory } from "../../authz/
 import type { Basis, DeclarationScope, Decision, Policy } from "../../authz/policy";
 import type { StatsHolder } from "./stats.repository";
 import type { RelationReads } from "./inference.repository";
-import { RELATIONS } from "./filter.compiler";
+import { RELATIONS } from "./filter.relations";
 
 export type InferenceKind = "filter" | "sort" | "count" | "aggregate";
 

@@ -1,7 +1,7 @@
 import { Prisma } from "../../generated/prisma/client";
 import type { DataCategory } from "../../authz/categories";
 import type { PolicySql } from "../../authz/policy-sql";
-import type { RelationSpec } from "./filter.compiler";
+import type { RelationSpec } from "./filter.relations";
 
 /**
  * A relation's `some` with the policy's declaration part taken out of the related rows' scan,
