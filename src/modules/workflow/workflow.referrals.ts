@@ -4,7 +4,7 @@ import { requirePrincipal, type HubContext } from "../../context/context";
 import { BadUserInputError, ConflictError } from "../../shared/errors";
 import { at, oneOf, optionalString, Problems, requiredString } from "../../shared/validation";
 import { changesOf, type Kept, type WriteJournal } from "../writes";
-import type { AnswerReferralInput, EscalateHoldInput } from "./workflow.inputs";
+import type { AnswerReferralInput, EscalateHoldInput, PlaceHoldInput } from "./workflow.inputs";
 import { FINAL_STATUSES, HOLD_STATUS, illegalTransition, statusWithOpenHolds } from "./workflow.lifecycle";
 import type { DeclarationRow, HoldRow } from "./workflow.repository";
 import type { WorkflowSupport } from "./workflow.support";
@@ -29,8 +29,8 @@ const ids = (kept: Kept) => (kept as { ids: string[] }).ids;
 export const DEFAULT_RFI_QUESTION =
   "Customs request information on this consignment: please provide the commercial invoice and a precise description of the goods (nature, use, value).";
 
-/** The referral part of placeHold's input: question and due date, checked. */
-export function referralOf(p: Problems, kind: HoldKind, input: { question?: string | null; dueAt?: Date | null } | null | undefined, now: Date) {
+/** The referral part of a hold's input: question and due date, checked. */
+function referralOf(p: Problems, kind: HoldKind, input: { question?: string | null; dueAt?: Date | null } | null | undefined, now: Date) {
   const question = optionalString(p, "input.question", input?.question, MAX_TEXT) ?? (kind === "RFI" ? DEFAULT_RFI_QUESTION : null);
   let dueAt: Date | null = null;
   if (input?.dueAt != null) {
@@ -39,6 +39,30 @@ export function referralOf(p: Problems, kind: HoldKind, input: { question?: stri
     else if (dueAt.getTime() <= now.getTime()) p.add("input.dueAt", "must be in the future");
   } else if (kind === "RFI") dueAt = new Date(now.getTime() + DEFAULT_RFI_HOURS * HOUR_MS);
   return { question, dueAt };
+}
+
+/**
+ * A hold to place, read from placeHold's or escalateHold's input: its kind (which `allowKind`,
+ * when given, may refuse before the permission is asked), the caller's permission to place
+ * that kind on the declaration, then its reason and referral. Problems are thrown with their
+ * input paths; `at` is the placing time.
+ */
+export async function readHoldPlacement(
+  ctx: HubContext,
+  declaration: DeclarationRow,
+  input: PlaceHoldInput | EscalateHoldInput | null | undefined,
+  allowKind?: (kind: HoldKind) => void,
+): Promise<{ kind: HoldKind; reason: string; at: Date; referral: ReturnType<typeof referralOf> }> {
+  const p = new Problems();
+  const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
+  p.throwIfAny();
+  allowKind?.(kind!);
+  await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
+  const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
+  const at = new Date();
+  const referral = referralOf(p, kind!, input, at);
+  p.throwIfAny();
+  return { kind: kind!, reason: reason!, at, referral };
 }
 
 /**
@@ -113,21 +137,15 @@ export class Referrals {
     const principal = requirePrincipal(ctx);
     return this.onVisibleHold(ctx, "escalateHold", holdId, input, idempotencyKey, async (journal, hold, declaration) => {
       await ctx.authz.assert(`hold:release:${hold.kind}`, { declaration });
-      const p = new Problems();
-      const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
-      p.throwIfAny();
-      if (!(ESCALATION[hold.kind] ?? []).includes(kind!)) {
-        throw BadUserInputError.at("input.kind", `a ${hold.kind} hold escalates to ${(ESCALATION[hold.kind] ?? []).join(" or ") || "nothing"}, not ${kind}`);
-      }
-      await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
-      const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
-      const now = new Date();
-      const referral = referralOf(p, kind!, input, now);
-      p.throwIfAny();
+      const { kind, reason, at: now, referral } = await readHoldPlacement(ctx, declaration, input, (kind) => {
+        if (!(ESCALATION[hold.kind] ?? []).includes(kind)) {
+          throw BadUserInputError.at("input.kind", `a ${hold.kind} hold escalates to ${(ESCALATION[hold.kind] ?? []).join(" or ") || "nothing"}, not ${kind}`);
+        }
+      });
       return this.support.locked(journal, hold.declarationId, async (d, changes) => {
-        if (FINAL_STATUSES.has(d.current.status)) throw illegalTransition(d.id, d.current.status, HOLD_STATUS[kind!], "the declaration is final");
+        if (FINAL_STATUSES.has(d.current.status)) throw illegalTransition(d.id, d.current.status, HOLD_STATUS[kind], "the declaration is final");
         const open = (await d.openHolds()).filter((h) => h.id !== hold.id);
-        const next = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: now, addresseeId: d.current.filerId, ...referral });
+        const next = await d.addHold({ placedById: principal.partyId, kind, reason, placedAt: now, addresseeId: d.current.filerId, ...referral });
         const closed = await d.closeHold(hold.id, { releasedById: principal.partyId, releasedAt: now, outcome: `ESCALATED to ${kind}: ${reason}`, response: null }, next.id);
         if (!closed) throw new ConflictError(`Hold ${hold.id} was already released`, { from: "RELEASED", to: "RELEASED" });
         journal.record({ recordType: "Hold", recordId: hold.id, declarationId: d.id, holderId: hold.placedById, changes: changesOf(hold, closed, ["status", "releasedAt", "releasedById", "outcome", "escalatedToId"]) }, now);
@@ -135,7 +153,7 @@ export class Referrals {
         journal.emit("HOLD_RELEASED", d.id, { holdId: hold.id, kind: hold.kind }, now);
         journal.emit("HOLD_PLACED", d.id, { holdId: next.id, kind: next.kind }, now);
         // the status follows the open holds: the new one counts, the closed one no longer
-        const target = statusWithOpenHolds([...open.map((h) => h.kind), kind!]);
+        const target = statusWithOpenHolds([...open.map((h) => h.kind), kind]);
         if (target && target !== d.current.status) await this.support.move(d, target, now, changes, journal);
         return next;
       });

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../../generated/prisma/client";
-import { AlertSeverity, HoldKind } from "../../generated/prisma/enums";
+import { AlertSeverity } from "../../generated/prisma/enums";
 import { CATEGORY_BIT } from "../../authz/categories";
 import { writesRiskNotes } from "../../authz/authority";
 import { requirePrincipal, type HubContext } from "../../context/context";
@@ -12,7 +12,7 @@ import type { DeclarationRow, HoldRow, RiskAlertRow, StatusEventRow } from "./wo
 import { WorkflowSupport } from "./workflow.support";
 import { DutyAssessor } from "./workflow.duties";
 import { Amendments } from "./workflow.amendments";
-import { Referrals, referralOf } from "./workflow.referrals";
+import { Referrals, readHoldPlacement } from "./workflow.referrals";
 import { WorkflowRisk } from "./workflow.risk";
 import { newMovementReference, type RiskAssessor } from "../risk/risk.assessor";
 
@@ -245,19 +245,12 @@ export class WorkflowService {
       },
       async (journal) => {
         const declaration = await this.support.visible(ctx, declarationId);
-        const p = new Problems();
-        const kind = oneOf(p, "input.kind", input?.kind, Object.values(HoldKind));
-        p.throwIfAny();
-        await ctx.authz.assert(`hold:place:${kind!}`, { declaration });
-        const reason = requiredString(p, "input.reason", input?.reason, MAX_TEXT);
-        const at = new Date();
-        const referral = referralOf(p, kind!, input, at);
-        p.throwIfAny();
+        const { kind, reason, at, referral } = await readHoldPlacement(ctx, declaration, input);
         return this.support.locked(journal, declaration.id, async (d, changes) => {
           const open = await d.openHolds();
-          const next = statusAfterPlacing(d.id, d.current.status, open.map((h) => h.kind), kind!);
+          const next = statusAfterPlacing(d.id, d.current.status, open.map((h) => h.kind), kind);
           // the referral is addressed to the filer: it reads the question and answers
-          const row = await d.addHold({ placedById: principal.partyId, kind: kind!, reason: reason!, placedAt: at, addresseeId: d.current.filerId, ...referral });
+          const row = await d.addHold({ placedById: principal.partyId, kind, reason, placedAt: at, addresseeId: d.current.filerId, ...referral });
           journal.record({ recordType: "Hold", recordId: row.id, declarationId: d.id, holderId: principal.partyId, changes: changesOf(null, row) }, at);
           journal.emit("HOLD_PLACED", d.id, { holdId: row.id, kind: row.kind }, at);
           if (next) await this.support.move(d, next, at, changes, journal);
