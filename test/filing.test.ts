@@ -5,7 +5,7 @@ import type { Party, PrismaClient } from "../src/generated/prisma/client";
 import type { Role } from "../src/generated/prisma/enums";
 import type { Principal } from "../src/authz/principal";
 import { BadUserInputError } from "../src/shared/errors";
-import { s10CheckDigit } from "../src/shared/validation";
+import { s10CheckDigit } from "../src/shared/s10";
 import { loadConfig } from "../src/config";
 import { createHub, type Hub } from "../src/hub";
 import { createContext } from "../src/context/context";

@@ -185,7 +185,7 @@ describe("each rule: a hit and a near miss", () => {
 
   it("HS_CODE_CHECK: a commercial item whose code is not in the nomenclature's chapters or is barred", async () => {
     const ch98 = await file(clean({}, { hsCode: "980100" }));
-    // chapter 77 (reserved for future use) is refused at filing by the nomenclature check (shared/validation.ts)
+    // chapter 77 (reserved for future use) is refused at filing by the nomenclature check (shared/hs-code.ts)
     await expect(file(clean({}, { hsCode: "770000" }))).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     const barred = await file(clean({}, { hsCode: "999000" }));
     const gift = await file(clean({ category: "GIFT", iossNumber: null }, { hsCode: "980100" }));

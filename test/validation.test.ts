@@ -5,17 +5,14 @@ import {
   at,
   countryCode,
   currencyCode,
-  hsCode,
-  iossNumber,
-  isValidS10,
   positiveDecimal,
   requiredString,
-  s10CheckDigit,
-  trackingNumber,
   checkDeclarationGoods,
   type ValueTolerance,
-  HS_NOMENCLATURE,
 } from "../src/shared/validation";
+import { hsCode, HS_NOMENCLATURE } from "../src/shared/hs-code";
+import { iossNumber } from "../src/shared/ioss";
+import { isValidS10, s10CheckDigit, trackingNumber } from "../src/shared/s10";
 
 describe("UPU S10 check digit", () => {
   it("matches the published example: serial 47312482 has check digit 9", () => {

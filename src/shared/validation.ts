@@ -1,8 +1,8 @@
 import countries from "i18n-iso-countries";
 import currencyCodes from "currency-codes";
 import Decimal from "decimal.js";
-import nomenclature from "./data/hs-nomenclature.json";
 import { BadUserInputError, type InputProblem } from "./errors";
+import { HS_NOMENCLATURE, isExciseGoods } from "./hs-code";
 
 /*
  * Small validators that normalise a value and record what is wrong with it under a full
@@ -32,7 +32,7 @@ export function at(base: string, ...keys: (string | number)[]): string {
   return path;
 }
 
-const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+export const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
 
 /** Trimmed, non-empty, at most `max` characters (counted as Unicode code points). */
 export function requiredString(p: Problems, path: string, v: unknown, max: number): string | undefined {
@@ -92,136 +92,6 @@ export function currencyCode(p: Problems, path: string, v: unknown): string | un
   return s;
 }
 
-/**
- * The HS nomenclature the hub checks codes against (src/shared/data/hs-nomenclature.json):
- * every chapter and four-digit heading of the edition it names, with its source.
- */
-export const HS_NOMENCLATURE = {
-  source: nomenclature.source,
-  edition: nomenclature.edition,
-  chapters: new Set(Object.keys(nomenclature.chapters)),
-  /** reserved by the HS for special national uses: accepted without a heading check */
-  nationalUse: new Set(nomenclature.nationalUse.chapters),
-  headings: new Set(Object.keys(nomenclature.headings)),
-  excise: new Set(nomenclature.excise.headings),
-  exciseReference: nomenclature.excise.legalReference,
-};
-
-/**
- * HS code: 6 digits internationally, up to 10 nationally, of a chapter and heading of the
- * HS (chapters 98 and 99 of national use excepted). Dots and spaces ("6109.10") are dropped.
- */
-export function hsCode(p: Problems, path: string, v: unknown): string | undefined {
-  const s = typeof v === "string" ? v.replace(/[\s.]/g, "") : "";
-  if (!/^\d{6,10}$/.test(s)) {
-    p.add(path, "must be a Harmonized System code of 6 to 10 digits");
-    return undefined;
-  }
-  const chapter = s.slice(0, 2);
-  if (HS_NOMENCLATURE.nationalUse.has(chapter)) return s;
-  if (!HS_NOMENCLATURE.chapters.has(chapter)) {
-    p.add(path, `must be in a chapter of the HS nomenclature (${HS_NOMENCLATURE.edition}): there is no chapter ${chapter}`);
-    return undefined;
-  }
-  if (!HS_NOMENCLATURE.headings.has(s.slice(0, 4))) {
-    p.add(path, `must be in a heading of the HS nomenclature (${HS_NOMENCLATURE.edition}): chapter ${chapter} has no heading ${s.slice(0, 4)}`);
-    return undefined;
-  }
-  return s;
-}
-
-/** Goods subject to excise duties (alcohol, tobacco, energy products), by HS heading. */
-export function isExciseGoods(hs: string): boolean {
-  return HS_NOMENCLATURE.excise.has(hs.slice(0, 4));
-}
-
-// ---- UPU S10 tracking numbers -------------------------------------------------------
-
-const S10_SHAPE = /^[A-Z]{2}(\d{8})(\d)([A-Z]{2})$/;
-const S10_WEIGHTS = [8, 6, 4, 2, 3, 5, 9, 7];
-
-/**
- * UPU S10 service indicators by first letter (UPU standard S10, item identifiers): the
- * service an item travels under. Others (A, B, D, F, G, I-K, N-P, S-T, W-Z) are not
- * assigned to items in international exchange.
- */
-export const S10_SERVICES: Readonly<Record<string, string>> = {
-  C: "parcel",
-  E: "EMS",
-  H: "e-commerce item (letter-post with goods)",
-  L: "letter-post, tracked",
-  M: "M bag",
-  Q: "international business reply",
-  R: "registered letter-post",
-  U: "letter-post, bar-coded",
-  V: "insured letter-post",
-};
-
-/** UPU S10 check digit of an 8-digit serial: 11 - (weighted sum mod 11); 10 -> 0, 11 -> 5. */
-export function s10CheckDigit(serial: string): number {
-  if (!/^\d{8}$/.test(serial)) throw new Error("an S10 serial number has exactly 8 digits");
-  let sum = 0;
-  for (let i = 0; i < 8; i++) sum += Number(serial[i]) * S10_WEIGHTS[i];
-  const c = 11 - (sum % 11);
-  return c === 10 ? 0 : c === 11 ? 5 : c;
-}
-
-/** True when `s` has the S10 shape, a correct check digit and a real ISO country. */
-export function isValidS10(s: string): boolean {
-  const m = S10_SHAPE.exec(s);
-  return !!m && s10CheckDigit(m[1]) === Number(m[2]) && countries.isValid(m[3]);
-}
-
-/**
- * Tracking number, upper-cased with spaces removed ("RR 123 456 785 CN" is printed that way).
- * S10-shaped numbers must have a correct check digit and country; anything else is taken
- * as a carrier's own format: 6 to 40 of A-Z, 0-9 and '-'.
- */
-export function trackingNumber(p: Problems, path: string, v: unknown): string | undefined {
-  const s = typeof v === "string" ? v.replace(/\s+/g, "").toUpperCase() : "";
-  const m = S10_SHAPE.exec(s);
-  if (m) {
-    if (!S10_SERVICES[s[0]]) {
-      p.add(path, `is a UPU S10 number whose service indicator ${s.slice(0, 2)} is not one the S10 standard assigns to items (${Object.keys(S10_SERVICES).join(", ")}...)`);
-      return undefined;
-    }
-    const expected = s10CheckDigit(m[1]);
-    if (expected !== Number(m[2])) {
-      p.add(path, `is a UPU S10 number with a wrong check digit (expected ${expected})`);
-      return undefined;
-    }
-    if (!countries.isValid(m[3])) {
-      p.add(path, "is a UPU S10 number whose last two letters are not an ISO 3166-1 country code");
-      return undefined;
-    }
-    return s;
-  }
-  if (!/^[A-Z0-9-]{6,40}$/.test(s)) {
-    p.add(path, "must be a UPU S10 number (e.g. RR123456785CN) or 6 to 40 characters of A-Z, 0-9 and '-'");
-    return undefined;
-  }
-  return s;
-}
-
-/**
- * EU IOSS identification number: IM, the ISO 3166-1 numeric code of the member state of
- * identification (3 digits), and a 7-digit number (Council Implementing Regulation (EU)
- * 2019/2026 and the Commission's IOSS guidance: IM2760000001 for Germany).
- */
-export function iossNumber(p: Problems, path: string, v: unknown): string | null | undefined {
-  if (isBlank(v)) return null;
-  const s = typeof v === "string" ? v.replace(/\s+/g, "").toUpperCase() : "";
-  if (!/^IM\d{10}$/.test(s)) {
-    p.add(path, "must be an IOSS number: IM, the member state's 3-digit country code and 7 digits (e.g. IM2760000001)");
-    return undefined;
-  }
-  if (!EU_NUMERIC.has(s.slice(2, 5))) {
-    p.add(path, `must be an IOSS number of an EU member state: ${s.slice(2, 5)} is not the numeric code of one`);
-    return undefined;
-  }
-  return s;
-}
-
 export interface DecimalRule {
   /** most digits after the point (trailing zeros do not count: "1.50" has scale 1) */
   scale: number;
@@ -233,9 +103,6 @@ export const INCOTERMS = ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS"
 
 /** EU member states (27): the only destinations where an IOSS number means anything. */
 export const EU_MEMBER_STATES: ReadonlySet<string> = new Set("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split(" "));
-/** Their ISO 3166-1 numeric codes, as an IOSS number carries them. */
-const EU_NUMERIC: ReadonlySet<string> = new Set([...EU_MEMBER_STATES].map((c) => countries.alpha2ToNumeric(c)!));
-
 export const MONEY: DecimalRule = { scale: 2, integerDigits: 12 }; // NUMERIC(14,2)
 export const WEIGHT_KG: DecimalRule = { scale: 3, integerDigits: 7 }; // NUMERIC(10,3)
 
@@ -390,11 +257,6 @@ export function isCountry(v: unknown): v is string {
 /** ISO 4217 alphabetic code of a real currency, already upper-cased. */
 export function isCurrency(v: unknown): v is string {
   return typeof v === "string" && /^[A-Z]{3}$/.test(v) && isMoneyCurrency(v);
-}
-
-/** IOSS number: IM + 10 digits. */
-export function isIossNumber(v: unknown): v is string {
-  return typeof v === "string" && /^IM\d{10}$/.test(v.trim().toUpperCase());
 }
 
 /** A plain decimal literal such as "150.00" or "-3" (no exponent, no float rounding). */

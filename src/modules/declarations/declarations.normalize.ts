@@ -11,8 +11,6 @@ import {
   at,
   countryCode,
   currencyCode,
-  hsCode,
-  iossNumber,
   oneOf,
   optionalCountryCode,
   optionalEmail,
@@ -21,9 +19,11 @@ import {
   positiveDecimal,
   positiveInt,
   requiredString,
-  trackingNumber,
   type ValueTolerance,
 } from "../../shared/validation";
+import { hsCode } from "../../shared/hs-code";
+import { iossNumber } from "../../shared/ioss";
+import { trackingNumber } from "../../shared/s10";
 import type { DeclarationInput } from "./declarations.inputs";
 import type { NewDeclaration } from "./declarations.repository";
 

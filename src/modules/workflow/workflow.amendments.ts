@@ -10,15 +10,15 @@ import {
   at,
   checkDeclarationGoods,
   currencyCode,
-  iossNumber,
   oneOf,
   optionalCountryCode,
   optionalEmail,
   optionalString,
   positiveDecimal,
-  trackingNumber,
   type ValueTolerance,
 } from "../../shared/validation";
+import { iossNumber } from "../../shared/ioss";
+import { trackingNumber } from "../../shared/s10";
 import { changesOf, type WriteJournal } from "../writes";
 import { FINAL_STATUSES } from "./workflow.lifecycle";
 import type { WorkflowRisk } from "./workflow.risk";
