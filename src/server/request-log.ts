@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { GraphQLFormattedError } from "graphql";
 import type { Principal } from "../authz/principal";
-import type { Logger } from "../infra/logger";
+import { preparedLine, type LineValue, type Logger } from "../infra/logger";
 import { HubMetrics } from "../infra/metrics";
 import { poolOf } from "../infra/prisma";
 import type { Hub } from "../hub";
@@ -28,6 +28,9 @@ export interface RequestRecord {
   event?: "start" | "end";
 }
 
+/** The request log line's fields, in order: never variables, query text or secrets. */
+const LINE_FIELDS = ["transport", "operation", "type", "event", "partyId", "role", "apiKeyId", "durationMs", "code", "status"] as const;
+
 const HTTP_STATUS: Record<string, number> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429, SERVICE_UNAVAILABLE: 503 };
 
 /**
@@ -38,13 +41,18 @@ const HTTP_STATUS: Record<string, number> = { UNAUTHENTICATED: 401, RATE_LIMITED
  * itself (README "Observability", cost).
  */
 export class RequestObserver {
+  /** the request log's line (HUB_REQUEST_LOG), or null while it is off */
+  private readonly line: ((values: readonly LineValue[]) => void) | null;
+
   constructor(
-    private readonly log: Logger | null,
+    log: Logger | null,
     private readonly metrics: HubMetrics | null,
-  ) {}
+  ) {
+    this.line = log && preparedLine(log, "info", "request", LINE_FIELDS);
+  }
 
   get enabled(): boolean {
-    return this.log !== null || this.metrics !== null;
+    return this.line !== null || this.metrics !== null;
   }
 
   /** A record for a request arriving now, or null while both are off. */
@@ -66,21 +74,19 @@ export class RequestObserver {
     const ms = performance.now() - r.startedAt;
     const code = r.code ?? "INTERNAL_SERVER_ERROR";
     this.metrics?.observe(r.transport, r.operation, r.type, code, ms / 1000, r.event);
-    this.log?.info(
-      {
-        transport: r.transport,
-        operation: r.operation,
-        type: r.type,
-        event: r.event, // subscriptions only (pino leaves out undefined)
-        partyId: r.principal?.partyId ?? null,
-        role: r.principal?.role ?? null,
-        apiKeyId: r.principal?.apiKeyId ?? null,
-        durationMs: Math.round(ms * 100) / 100,
-        code,
-        status: r.transport === "http" ? r.status : undefined,
-      },
-      "request",
-    );
+    // in LINE_FIELDS' order; undefined fields are left out
+    this.line?.([
+      r.transport,
+      r.operation,
+      r.type,
+      r.event, // subscriptions only
+      r.principal?.partyId ?? null,
+      r.principal?.role ?? null,
+      r.principal?.apiKeyId ?? null,
+      Math.round(ms * 100) / 100,
+      code,
+      r.transport === "http" ? r.status : undefined,
+    ]);
   }
 }
 
