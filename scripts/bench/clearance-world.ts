@@ -9,7 +9,9 @@ import { loadShippedRuleSets } from "../../src/modules/rules/rules.loader";
 import { ensureWorld, pgWriter, seedDeclarations, type SeedWorld } from "../../src/seed/demo-world";
 import { benchAnalytics } from "./analytics";
 import { issueKey, raiseLimit, startBenchHub } from "./hub";
-import { benchObservability } from "./observability";
+import { ClientProcess } from "./child";
+import { benchObservability, type BenchHubProcess } from "./observability";
+import type { HubCommand, HubJob } from "./observability-hub";
 import type { Options } from "./options";
 import { fmtInt, heading, note, nowMs, type ScratchDatabases, type Verdict } from "./util";
 
@@ -98,11 +100,35 @@ export async function benchObservabilityCost(o: Options, cw: ClearanceWorld, ver
     await setup.stop();
   }
   await benchObservability({
-    start: (env, log) => startBenchHub(cw.url, { http: true, env, log }).then((h) => ({ url: h.server!.url, stop: () => h.stop() })),
+    start: (env, logFile) => startHubProcess({ databaseUrl: cw.url, env, logFile }),
     job,
     warmSeconds: Math.min(5, o.durationSeconds),
     verdict,
   });
+}
+
+/** A hub of section 2b in a process of its own (observability-hub.ts). */
+async function startHubProcess(job: HubJob): Promise<BenchHubProcess> {
+  const child = new ClientProcess("observability-hub.js", "hub", { job });
+  const ask = <T>(c: HubCommand) => child.ask<T>(c);
+  try {
+    const { url } = await child.next<{ url: string }>(120_000);
+    return {
+      url,
+      cpuMs: async () => (await ask<{ cpuMs: number }>({ cmd: "cpu" })).cpuMs,
+      flush: async () => void (await ask({ cmd: "flush" })),
+      stop: async () => {
+        try {
+          await ask({ cmd: "stop" });
+        } finally {
+          child.kill();
+        }
+      },
+    };
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
 }
 
 /** Section 7 (scripts/bench/analytics.ts) on the clearance database, or on one seeded before (seededClearanceWorld). */

@@ -1,20 +1,29 @@
 // What metrics and the request log cost (issue 11 target: at most 5% of clearanceStatus
-// throughput): two hubs on the same database, one with the production settings
-// HUB_METRICS=on, HUB_REQUEST_LOG=on and LOG_LEVEL=info (log lines written to a file, as a
-// deployment writes them to stdout), the other with HUB_METRICS=off, HUB_REQUEST_LOG=off.
-// Same load as section 2, in the order on, off, off, on, twice.
+// throughput): two hubs on the same database, each in a process of its own
+// (observability-hub.ts), one with the production settings HUB_METRICS=on, HUB_REQUEST_LOG=on
+// and LOG_LEVEL=info (log lines written to a file, as a deployment writes them to stdout), the
+// other with HUB_METRICS=off, HUB_REQUEST_LOG=off. Same load as section 2, in the order on,
+// off, off, on, twice. Server CPU: the hub process's own (all its threads).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createLogger, logDestination, type Logger } from "../../src/infra/logger";
 import type { LoadReport } from "./load";
 import { fmtInt, fmtMs, heading, note, runLoad, table } from "./util";
 
 type Job = Parameters<typeof runLoad>[0];
 
+export interface BenchHubProcess {
+  url: string;
+  /** the process's CPU time so far (user + system, all threads), ms */
+  cpuMs(): Promise<number>;
+  /** writes the log lines it has gathered */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface ObservabilityBench {
-  /** a hub with these production settings and this logger */
-  start(env: Record<string, string>, log: Logger): Promise<{ url: string; stop(): Promise<void> }>;
+  /** a hub in a process of its own with these production settings, its log lines written to `logFile` */
+  start(env: Record<string, string>, logFile: string): Promise<BenchHubProcess>;
   /** section 2's clearanceStatus load against a URL */
   job(title: string, url: string): Job;
   warmSeconds: number;
@@ -29,16 +38,14 @@ export async function benchObservability(b: ObservabilityBench): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "luxor-bench-log-"));
   const file = path.join(dir, "hub.log");
   // the destination a deployment gets (src/infra/logger.ts), on a file instead of stdout
-  const destination = logDestination(file);
-  const on = await b.start(ON, createLogger("info", destination));
-  const off = await b.start(OFF, createLogger("info", logDestination(path.join(dir, "off.log"))));
+  const on = await b.start(ON, file);
+  const off = await b.start(OFF, path.join(dir, "off.log"));
   try {
     const cpu = new Map<LoadReport, number>();
-    const measured = async (title: string, url: string) => {
-      const c0 = process.cpuUsage();
-      const r = await runLoad(b.job(title, url));
-      const c = process.cpuUsage(c0);
-      cpu.set(r, (c.user + c.system) / 1000 / Math.max(1, r.completed));
+    const measured = async (title: string, hub: BenchHubProcess) => {
+      const c0 = await hub.cpuMs();
+      const r = await runLoad(b.job(title, hub.url));
+      cpu.set(r, ((await hub.cpuMs()) - c0) / Math.max(1, r.completed));
       return r;
     };
     await runLoad({ ...b.job("on warm-up", on.url), durationSeconds: b.warmSeconds });
@@ -46,9 +53,9 @@ export async function benchObservability(b: ObservabilityBench): Promise<void> {
     // ABBA twice, so that drifting background load hits both alike
     const runs: { which: "on" | "off"; report: LoadReport }[] = [];
     for (const [i, which] of (["on", "off", "off", "on", "on", "off", "off", "on"] as const).entries()) {
-      runs.push({ which, report: await measured(`${which} run ${Math.floor(i / 2) + 1}`, which === "on" ? on.url : off.url) });
+      runs.push({ which, report: await measured(`${which} run ${Math.floor(i / 2) + 1}`, which === "on" ? on : off) });
     }
-    destination.flushSync();
+    await on.flush();
     const lines = countRequestLines(file);
 
     const of = (which: "on" | "off") => runs.filter((r) => r.which === which).map((r) => r.report);
