@@ -1,6 +1,6 @@
 /**
  * The analysts' page takes one of two plans (list.repository.ts): a bounded walk in filedAt
- * order, retried once further when matches are sparse, else all matches then sorted. With
+ * order, going on from where it stopped when matches are sparse, else all matches then sorted. With
  * budgets of a few rows, every path runs here on a small world; each must give exactly the
  * pages a plain ORDER BY ... LIMIT gives, page after page through the cursors.
  */
@@ -85,6 +85,28 @@ describe("the analysts' page plans", () => {
       expect(plans.includes("all")).toBe(budgets.first < 40);
       expect(plans.includes("walk")).toBe(true);
     }
+    spy.mockRestore();
+  });
+
+  it("a walk too short for a page goes on from where it stopped, each row tested once", async () => {
+    const cn = Prisma.sql`d."originCountry" = 'CN'`;
+    const spy = jest.spyOn(t.hub.services.analytics.db, "query");
+    for (const desc of [true, false]) {
+      spy.mockClear();
+      // a first walk of 3 rows, pages of 8: every page needs further walks, never the fallback
+      expect(await allPages({ first: 3, max: 40 }, cn, 8, desc)).toEqual(expected((d) => d.origin === "CN", 8, desc));
+      const texts = spy.mock.calls.map(([s]) => s.text);
+      expect(texts.some((x) => x.includes("MATERIALIZED"))).toBe(false);
+      expect(texts.filter((x) => x.includes("row_number()")).length).toBeGreaterThan(expected((d) => d.origin === "CN", 8, desc).length);
+    }
+    // the first page's second walk starts after the first walk's last row (a keyset on it), not at the top again
+    spy.mockClear();
+    const money = await t.hub.services.analytics.money();
+    const q: PageQuery = { visible: Prisma.sql`d."filerId" = ${platform.id}::uuid`, filter: cn, keys: [{ spec: sortSpec("filedAt", money), desc: true }], after: null, take: 8 };
+    await new ListRepository(t.hub.services.analytics.db, { first: 3, max: 40 }).page(q);
+    const walks = spy.mock.calls.map(([s]) => s.text).filter((x) => x.includes("row_number()"));
+    expect(walks[0]).not.toContain(`d."filedAt" <=`);
+    expect(walks[1]).toContain(`d."filedAt" <=`);
     spy.mockRestore();
   });
 

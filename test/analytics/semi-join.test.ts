@@ -148,4 +148,23 @@ describe("relations in the split form select exactly what the EXISTS form select
     const top = service.compile(policy, await service.money(), { AND: [{ holds: { none: {} } }, { ddp: true }] }, "where", new Problems());
     expect(top.setwise.text).toBe(top.sql.text);
   });
+
+  it("conditions on the declaration's own columns come before relations and parties, at every level", async () => {
+    const policy = await createContext(t.hub, customs.principal).authz.policy();
+    const service = t.hub.services.analytics;
+    // given relations first (the input type's field order puts AND and OR before the columns)
+    const where: DeclarationWhere = {
+      AND: [{ riskAlerts: { some: { severity: { eq: "HIGH" } } } }, { carrier: { country: { eq: "CH" } } }, { ddp: true }],
+      OR: [{ holds: { some: { status: { eq: "OPEN" } } } }, { trackingNumber: { startsWith: "RR" } }],
+      originCountry: { eq: "CN" },
+    } as DeclarationWhere;
+    const c = service.compile(policy, await service.money(), where, "where", new Problems());
+    const at = (needle: string) => c.sql.text.indexOf(needle);
+    expect(at(`d."originCountry"`)).toBeLessThan(at("EXISTS"));
+    expect(at(`d."ddp"`)).toBeLessThan(at(`FROM "RiskAlert"`));
+    expect(at(`d."ddp"`)).toBeLessThan(at(`FROM "Party"`));
+    expect(at(`d."trackingNumber"`)).toBeLessThan(at(`FROM "Hold"`));
+    // the OR holding a relation comes after the plain condition, the AND of relations last but for its plain part
+    expect(at(`d."originCountry"`)).toBeLessThan(at(`d."trackingNumber"`));
+  });
 });

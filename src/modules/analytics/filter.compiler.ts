@@ -97,6 +97,8 @@ export class FilterCompiler {
   private relations = new Map<string, DataCategory[][]>();
   private cost = 0;
   private aliases = 0;
+  /** subqueries (relations, parties) compiled so far: tells a part that asks one */
+  private subqueries = 0;
 
   constructor(
     private readonly policy: PolicySql,
@@ -124,34 +126,42 @@ export class FilterCompiler {
       this.problems.add(path, `nests deeper than ${MAX_DEPTH} levels`);
       return Prisma.sql`FALSE`;
     }
-    const and: Prisma.Sql[] = [];
+    const and: Part[] = [];
     for (const [key, value] of Object.entries(w)) {
       if (value == null) continue;
       const at = `${path}.${key}`;
       if (key === "AND" || key === "OR") {
         const list = value as DeclarationWhere[];
         if (!list.length) this.problems.add(at, "must not be empty");
-        const parts = list.map((x, i) => this.node(x, `${at}[${i}]`, depth + 1, negated, top && key === "AND"));
-        if (parts.length) and.push(Prisma.sql`(${Prisma.join(parts, key === "AND" ? " AND " : " OR ")})`);
+        const parts = list.map((x, i) => this.part(() => this.node(x, `${at}[${i}]`, depth + 1, negated, top && key === "AND")));
+        if (parts.length) and.push({ sql: Prisma.sql`(${Prisma.join(cheapFirst(parts), key === "AND" ? " AND " : " OR ")})`, heavy: parts.some((p) => p.heavy) });
       } else if (key === "NOT") {
-        and.push(Prisma.sql`NOT ${this.node(value as DeclarationWhere, at, depth + 1, true)}`);
+        and.push(this.part(() => Prisma.sql`NOT ${this.node(value as DeclarationWhere, at, depth + 1, true)}`));
       } else if (key in DECLARATION_COLUMNS) {
         const c = DECLARATION_COLUMNS[key];
         this.categories.add(c.category);
-        and.push(this.leaf("d", c, value, at, negated));
+        and.push(this.part(() => this.leaf("d", c, value, at, negated)));
       } else if (key in PARTY_LINKS) {
-        and.push(this.party(PARTY_LINKS[key], value as PartyWhere, at));
+        and.push(this.part(() => this.party(PARTY_LINKS[key], value as PartyWhere, at)));
       } else if (key in RELATIONS) {
-        and.push(this.relation(key, value as RelationCondition<Record<string, unknown>>, at, negated, top));
+        and.push(this.part(() => this.relation(key, value as RelationCondition<Record<string, unknown>>, at, negated, top)));
       }
     }
     if (!and.length) this.problems.add(path, "names no condition");
-    return and.length ? Prisma.sql`(${Prisma.join(and, " AND ")})` : Prisma.sql`FALSE`;
+    return and.length ? Prisma.sql`(${Prisma.join(cheapFirst(and), " AND ")})` : Prisma.sql`FALSE`;
+  }
+
+  /** A condition, and whether it (or one under it) asks a subquery. */
+  private part(make: () => Prisma.Sql): Part {
+    const before = this.subqueries;
+    const sql = make();
+    return { sql, heavy: this.subqueries > before };
   }
 
   private party(link: Column, w: PartyWhere, path: string): Prisma.Sql {
     this.categories.add(link.category);
     this.cost += 3;
+    this.subqueries++;
     const conds: Prisma.Sql[] = [];
     if (w.id != null) {
       if (!isUuid(w.id)) this.problems.add(`${path}.id`, "is not a valid id");
@@ -170,6 +180,7 @@ export class FilterCompiler {
       setwise: this.setwise,
       open: () => {
         this.cost += 10;
+        this.subqueries++;
         return `r${++this.aliases}`;
       },
       leaf: (alias, c, cond, at) => this.leaf(alias, c, cond, at),
@@ -336,4 +347,20 @@ export class FilterCompiler {
     this.cost += 5;
     return [Prisma.sql`${column} @@ plainto_tsquery('english', ${q})`];
   }
+}
+
+interface Part {
+  sql: Prisma.Sql;
+  heavy: boolean;
+}
+
+/**
+ * Conditions on the declaration's own columns before those that ask a subquery: AND and OR
+ * stop at the first answer, so a relation's EXISTS runs only on rows the plain conditions
+ * left. It matters where the filter is tested row by row in the given order (the page's
+ * index walk tests it in its select list, which PostgreSQL does not reorder). AND and OR
+ * are commutative in SQL's three-valued logic: the answer is the same.
+ */
+function cheapFirst(parts: Part[]): Prisma.Sql[] {
+  return [...parts.filter((p) => !p.heavy), ...parts.filter((p) => p.heavy)].map((p) => p.sql);
 }

@@ -91,14 +91,21 @@ export class ListRepository {
 
   async page(q: PageQuery): Promise<Row[]> {
     if (q.keys[0].spec.walkable) {
+      const found: Row[] = [];
+      let from = q;
       let budget = this.budgets.first;
+      let walked = 0;
       for (;;) {
-        const { rows, exhausted } = await this.walk(q, budget);
+        const { rows, marker } = await this.walk({ ...from, take: q.take - found.length }, budget);
+        found.push(...rows);
         // a full page, or every visible declaration walked: the answer
-        if (rows.length >= q.take || !exhausted) return rows;
-        if (!rows.length || budget >= this.budgets.max) break;
-        // some matches, too sparse for a page: once more, as far as a page needs at that rate
-        budget = Math.min(this.budgets.max, Math.ceil(((budget * q.take) / rows.length) * 1.2));
+        if (found.length >= q.take || !marker) return found;
+        walked += budget;
+        if (!found.length || walked >= this.budgets.max) break;
+        // some matches, too sparse for a page: on from where this walk stopped (its rows are
+        // not tested twice), as far as the rest of the page needs at the rate found
+        budget = Math.min(this.budgets.max - walked, Math.ceil(((q.take - found.length) * walked * 1.2) / found.length));
+        from = { ...q, after: { values: marker.keys, id: marker.id } };
       }
     }
     return this.matchesThenSort(q);
@@ -125,10 +132,10 @@ export class ListRepository {
 
   /**
    * The first `budget` visible declarations in key order (an index walk, stopping at `take`
-   * matches), those matching the filter; `exhausted`: the walk reached its budget (the
-   * budget-th row is returned as a marker, matching or not).
+   * matches), those matching the filter; `marker`: the budget-th row when the walk reached
+   * its budget (matching or not), where a further walk goes on from.
    */
-  private async walk(q: PageQuery, budget: number): Promise<{ rows: Row[]; exhausted: boolean }> {
+  private async walk(q: PageQuery, budget: number): Promise<{ rows: Row[]; marker: Row | null }> {
     const { conds, order, keys, text } = this.parts(q);
     const keyOrder = Prisma.join(order((i) => q.keys[i].spec.sql, Prisma.raw(`d."id"`)), ", ");
     const rows = await this.db.query<Record<string, string> & { n: string; hit: boolean }>(Prisma.sql`
@@ -141,7 +148,8 @@ export class ListRepository {
       WHERE w.hit OR w.n = ${budget}::int
       LIMIT ${q.take}::int`);
     rows.sort((a, b) => Number(a.n) - Number(b.n));
-    return { rows: this.rows(rows.filter((r) => r.hit), q), exhausted: rows.some((r) => Number(r.n) === budget) };
+    const last = rows.find((r) => Number(r.n) === budget);
+    return { rows: this.rows(rows.filter((r) => r.hit), q), marker: last ? this.rows([last], q)[0] : null };
   }
 
   /** Every match (the CTE is not walked in key order), then the first `take` sorted. */
