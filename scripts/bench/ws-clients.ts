@@ -33,8 +33,6 @@ export interface SubscribersJob {
   concurrency: number;
 }
 
-
-
 export type Command = { cmd: "stats" } | { cmd: "report" } | { cmd: "close" };
 
 export interface SubscribersReady {
@@ -92,41 +90,72 @@ export interface SubscribersReport {
   rssBytes: number;
 }
 
-
-
 // ---- subscribers ----------------------------------------------------------------------
 
+type WsMessage = { id?: string; type: string; payload?: any };
 
-function runSubscribers(job: SubscribersJob) {
-  const subCol = new Column(new Int32Array(1 << 16), (n) => new Int32Array(n));
-  const seqCol = new Column(new Float64Array(1 << 16), (n) => new Float64Array(n));
-  const latCol = new Column(new Float64Array(1 << 16), (n) => new Float64Array(n));
-  const flagCol = new Column(new Uint8Array(1 << 16), (n) => new Uint8Array(n));
-  const errors: OperationError[] = [];
-  const closes: Record<string, number> = {};
-  const sockets: WebSocket[] = [];
-  let received = 0;
-  let slowNext = 0;
-  let slowBytes = 0;
-  let slowPausedAt = 0;
-  let slowResumedAt = 0;
-  let lastReceipt = 0;
-  let closedByServer = 0;
-  let closing = false;
+/** The subscribers job's state: its sockets, the deliveries received (typed columns), and what went wrong. */
+class Subscribers {
+  private readonly subCol = new Column(new Int32Array(1 << 16), (n) => new Int32Array(n));
+  private readonly seqCol = new Column(new Float64Array(1 << 16), (n) => new Float64Array(n));
+  private readonly latCol = new Column(new Float64Array(1 << 16), (n) => new Float64Array(n));
+  private readonly flagCol = new Column(new Uint8Array(1 << 16), (n) => new Uint8Array(n));
+  private readonly errors: OperationError[] = [];
+  private readonly closes: Record<string, number> = {};
+  private readonly sockets: WebSocket[] = [];
+  /** global index of each socket's first subscription */
+  private readonly firstSub: number[] = [];
+  private received = 0;
+  private slowNext = 0;
+  private slowBytes = 0;
+  private slowPausedAt = 0;
+  private slowResumedAt = 0;
+  private lastReceipt = 0;
+  private closedByServer = 0;
+  private closing = false;
+  private ready: Promise<SubscribersReady> | null = null;
 
-  // global index of each socket's first subscription
-  const firstSub: number[] = [];
-  let total = 0;
-  for (const s of job.sockets) {
-    firstSub.push(total);
-    total += s.queries.length;
+  constructor(private readonly job: SubscribersJob) {
+    let total = 0;
+    for (const s of job.sockets) {
+      this.firstSub.push(total);
+      total += s.queries.length;
+    }
   }
 
-  const open = (i: number): Promise<"ack" | string> =>
-    new Promise((resolve) => {
-      const spec = job.sockets[i];
-      const ws = new WebSocket(job.url, "graphql-transport-ws", { perMessageDeflate: false });
-      sockets.push(ws);
+  /** Opens every socket, `concurrency` at a time; once, however often asked. */
+  start(): Promise<SubscribersReady> {
+    return (this.ready ??= this.openAll());
+  }
+
+  private async openAll(): Promise<SubscribersReady> {
+    const { job } = this;
+    const t0 = epochMs();
+    let next = 0;
+    let acknowledged = 0;
+    let refused = 0;
+    let firstRefusal: string | null = null;
+    await Promise.all(
+      Array.from({ length: Math.min(job.concurrency, job.sockets.length) }, async () => {
+        while (next < job.sockets.length) {
+          const r = await this.open(next++);
+          if (r === "ack") acknowledged++;
+          else {
+            refused++;
+            firstRefusal ??= r;
+          }
+        }
+      }),
+    );
+    return { type: "ready", sockets: job.sockets.length, acknowledged, refused, firstRefusal, ms: epochMs() - t0 };
+  }
+
+  /** Connects socket `i` and subscribes: "ack", or why it was refused. */
+  private open(i: number): Promise<"ack" | string> {
+    return new Promise((resolve) => {
+      const spec = this.job.sockets[i];
+      const ws = new WebSocket(this.job.url, "graphql-transport-ws", { perMessageDeflate: false });
+      this.sockets.push(ws);
       let settled = false;
       const settle = (r: "ack" | string) => {
         if (!settled) {
@@ -137,9 +166,9 @@ function runSubscribers(job: SubscribersJob) {
       ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${spec.key}` } })));
       ws.on("error", (err) => settle(`socket error: ${err.message}`));
       ws.on("close", (code, reason) => {
-        if (!closing) {
-          closedByServer++;
-          closes[code] = (closes[code] ?? 0) + 1;
+        if (!this.closing) {
+          this.closedByServer++;
+          this.closes[code] = (this.closes[code] ?? 0) + 1;
         }
         settle(`closed ${code} ${String(reason)}`);
       });
@@ -147,125 +176,117 @@ function runSubscribers(job: SubscribersJob) {
         const now = epochMs();
         const text = String(data);
         // the hot path: `next` messages; everything else is rare
-        const m = JSON.parse(text) as { id?: string; type: string; payload?: any };
-        if (m.type === "next") {
-          const sub = firstSub[i] + Number(m.id) - 1;
-          if (spec.pauseMs) {
-            slowNext++;
-            slowBytes += text.length;
-            return;
-          }
-          const data = m.payload?.data;
-          const event = data?.holdPlaced ?? data?.declarationStatusChanged;
-          if (!event) {
-            errors.push({ sub, slow: false, code: "NO_DATA", reason: null, message: text.slice(0, 300), at: now });
-            return;
-          }
-          let flags = 0;
-          if (event.declaration?.trackingNumber != null) flags |= 1;
-          if (event.declaration?.platformOrderId != null) flags |= 2;
-          for (const e of m.payload.errors ?? []) if (e?.extensions?.code !== "FORBIDDEN") flags |= 4;
-          subCol.push(sub);
-          seqCol.push(Number(event.eventId));
-          latCol.push(now);
-          flagCol.push(flags);
-          received++;
-          lastReceipt = now;
-        } else if (m.type === "error") {
-          const e = Array.isArray(m.payload) ? m.payload[0] : m.payload;
-          errors.push({
-            sub: firstSub[i] + Number(m.id) - 1,
-            slow: !!spec.pauseMs,
-            code: String(e?.extensions?.code ?? ""),
-            reason: e?.extensions?.reason ?? null,
-            message: String(e?.message ?? "").slice(0, 300),
-            at: now,
-          });
-        } else if (m.type === "connection_ack") {
-          spec.queries.forEach((query, k) => ws.send(JSON.stringify({ id: String(k + 1), type: "subscribe", payload: { query } })));
-          if (spec.pauseMs) {
-            // reads nothing more for a while; the hub's messages pile up in the socket buffers
-            ws.pause();
-            slowPausedAt = epochMs();
-            setTimeout(() => {
-              ws.resume();
-              slowResumedAt = epochMs();
-            }, spec.pauseMs);
-          }
+        const m = JSON.parse(text) as WsMessage;
+        if (m.type === "next") this.onNext(i, spec, m, text, now);
+        else if (m.type === "error") this.onError(i, spec, m, now);
+        else if (m.type === "connection_ack") {
+          this.subscribe(ws, spec);
           settle("ack");
         }
       });
     });
+  }
 
-  let ready: Promise<SubscribersReady> | null = null;
-  const start = () =>
-    (ready ??= (async () => {
-      const t0 = epochMs();
-      let next = 0;
-      let acknowledged = 0;
-      let refused = 0;
-      let firstRefusal: string | null = null;
-      await Promise.all(
-        Array.from({ length: Math.min(job.concurrency, job.sockets.length) }, async () => {
-          while (next < job.sockets.length) {
-            const r = await open(next++);
-            if (r === "ack") acknowledged++;
-            else {
-              refused++;
-              firstRefusal ??= r;
-            }
-          }
-        }),
-      );
-      return { type: "ready", sockets: job.sockets.length, acknowledged, refused, firstRefusal, ms: epochMs() - t0 } as SubscribersReady;
-    })());
+  private onNext(i: number, spec: SocketSpec, m: WsMessage, text: string, now: number): void {
+    const sub = this.firstSub[i] + Number(m.id) - 1;
+    if (spec.pauseMs) {
+      this.slowNext++;
+      this.slowBytes += text.length;
+      return;
+    }
+    const data = m.payload?.data;
+    const event = data?.holdPlaced ?? data?.declarationStatusChanged;
+    if (!event) {
+      this.errors.push({ sub, slow: false, code: "NO_DATA", reason: null, message: text.slice(0, 300), at: now });
+      return;
+    }
+    let flags = 0;
+    if (event.declaration?.trackingNumber != null) flags |= 1;
+    if (event.declaration?.platformOrderId != null) flags |= 2;
+    for (const e of m.payload.errors ?? []) if (e?.extensions?.code !== "FORBIDDEN") flags |= 4;
+    this.subCol.push(sub);
+    this.seqCol.push(Number(event.eventId));
+    this.latCol.push(now);
+    this.flagCol.push(flags);
+    this.received++;
+    this.lastReceipt = now;
+  }
 
-  const onCommand = async (c: Command): Promise<unknown> => {
+  private onError(i: number, spec: SocketSpec, m: WsMessage, now: number): void {
+    const e = Array.isArray(m.payload) ? m.payload[0] : m.payload;
+    this.errors.push({
+      sub: this.firstSub[i] + Number(m.id) - 1,
+      slow: !!spec.pauseMs,
+      code: String(e?.extensions?.code ?? ""),
+      reason: e?.extensions?.reason ?? null,
+      message: String(e?.message ?? "").slice(0, 300),
+      at: now,
+    });
+  }
+
+  private subscribe(ws: WebSocket, spec: SocketSpec): void {
+    spec.queries.forEach((query, k) => ws.send(JSON.stringify({ id: String(k + 1), type: "subscribe", payload: { query } })));
+    if (spec.pauseMs) {
+      // reads nothing more for a while; the hub's messages pile up in the socket buffers
+      ws.pause();
+      this.slowPausedAt = epochMs();
+      setTimeout(() => {
+        ws.resume();
+        this.slowResumedAt = epochMs();
+      }, spec.pauseMs);
+    }
+  }
+
+  async onCommand(c: Command): Promise<unknown> {
     switch (c.cmd) {
       case "stats":
-        return {
-          type: "stats",
-          received,
-          lastReceipt,
-          errors: errors.length,
-          closed: closedByServer,
-          cpuMs: cpuMs(),
-          rssBytes: process.memoryUsage().rss,
-        } satisfies SubscribersStats;
+        return this.stats();
       case "report":
-        return {
-          type: "report",
-          count: received,
-          sub: subCol.done(),
-          seq: seqCol.done(),
-          receivedAt: latCol.done(),
-          flags: flagCol.done(),
-          slowNext,
-          slowBytes,
-          slowPausedAt,
-          slowResumedAt,
-          errors,
-          closes,
-          cpuMs: cpuMs(),
-          rssBytes: process.memoryUsage().rss,
-        } satisfies SubscribersReport;
-      case "close": {
-        closing = true;
-        await Promise.all(
-          sockets.map(
-            (ws) =>
-              new Promise<void>((resolve) => {
-                if (ws.readyState === WebSocket.CLOSED) return resolve();
-                ws.once("close", () => resolve());
-                ws.terminate();
-              }),
-          ),
-        );
+        return this.report();
+      case "close":
+        await this.close();
         return { type: "closed" };
-      }
     }
-  };
-  return { start, onCommand };
+  }
+
+  private stats(): SubscribersStats {
+    const { received, lastReceipt } = this;
+    return { type: "stats", received, lastReceipt, errors: this.errors.length, closed: this.closedByServer, cpuMs: cpuMs(), rssBytes: process.memoryUsage().rss };
+  }
+
+  private report(): SubscribersReport {
+    const { slowNext, slowBytes, slowPausedAt, slowResumedAt, errors, closes } = this;
+    return {
+      type: "report",
+      count: this.received,
+      sub: this.subCol.done(),
+      seq: this.seqCol.done(),
+      receivedAt: this.latCol.done(),
+      flags: this.flagCol.done(),
+      slowNext,
+      slowBytes,
+      slowPausedAt,
+      slowResumedAt,
+      errors,
+      closes,
+      cpuMs: cpuMs(),
+      rssBytes: process.memoryUsage().rss,
+    };
+  }
+
+  private async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            ws.once("close", () => resolve());
+            ws.terminate();
+          }),
+      ),
+    );
+  }
 }
 
 // ---- main -------------------------------------------------------------------------------
@@ -277,7 +298,7 @@ if (require.main === module) {
       runWriter(job).then((r) => process.send!(r, () => process.exit(0)), fail);
       return;
     }
-    const subscribers = runSubscribers(job);
+    const subscribers = new Subscribers(job);
     subscribers.start().then((r) => process.send!(r), fail);
     process.on("message", (c: Command) => {
       subscribers.onCommand(c).then(
