@@ -65,15 +65,9 @@ export class WorkflowService {
 
   async recordStatusEvent(ctx: HubContext, declarationId: string, input: StatusEventInput, idempotencyKey?: string | null): Promise<StatusEventRow> {
     const principal = requirePrincipal(ctx);
-    return this.support.writes.run<StatusEventRow>(
+    return this.writeChild(
       ctx,
-      {
-        operation: "recordStatusEvent",
-        idempotencyKey,
-        request: { declarationId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: (kept) => this.replayChild(ctx, "Status event", ids(kept)[0], (id) => this.repo.findStatusEvent(id)),
-      },
+      { operation: "recordStatusEvent", idempotencyKey, request: { declarationId, input }, what: "Status event", find: (id) => this.repo.findStatusEvent(id) },
       async (journal) => {
         const declaration = await this.support.visible(ctx, declarationId);
         const p = new Problems();
@@ -157,15 +151,9 @@ export class WorkflowService {
 
   async raiseRiskAlert(ctx: HubContext, declarationId: string, input: RiskAlertInput, idempotencyKey?: string | null): Promise<RiskAlertRow> {
     const principal = requirePrincipal(ctx);
-    return this.support.writes.run<RiskAlertRow>(
+    return this.writeChild(
       ctx,
-      {
-        operation: "raiseRiskAlert",
-        idempotencyKey,
-        request: { declarationId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: (kept) => this.replayChild(ctx, "Risk alert", ids(kept)[0], (id) => this.repo.findAlert(id)),
-      },
+      { operation: "raiseRiskAlert", idempotencyKey, request: { declarationId, input }, what: "Risk alert", find: (id) => this.repo.findAlert(id) },
       async (journal) => {
         const declaration = await this.support.visible(ctx, declarationId);
         await ctx.authz.assert("riskAlert:raise", { declaration });
@@ -198,15 +186,9 @@ export class WorkflowService {
   /** Customs of the destination, or the party that raised it while it may still raise alerts there. */
   async resolveRiskAlert(ctx: HubContext, alertId: string, input: ResolveRiskAlertInput, idempotencyKey?: string | null): Promise<RiskAlertRow> {
     const principal = requirePrincipal(ctx);
-    return this.support.writes.run<RiskAlertRow>(
+    return this.writeChild(
       ctx,
-      {
-        operation: "resolveRiskAlert",
-        idempotencyKey,
-        request: { alertId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: (kept) => this.replayChild(ctx, "Risk alert", ids(kept)[0], (id) => this.repo.findAlert(id)),
-      },
+      { operation: "resolveRiskAlert", idempotencyKey, request: { alertId, input }, what: "Risk alert", find: (id) => this.repo.findAlert(id) },
       async (journal) => {
         const { row: alert, declaration } = await this.support.visibleChild(ctx, "Risk alert", alertId, (id) => this.repo.findAlert(id), (a) =>
           this.readable(ctx, "RiskAlert", a, CATEGORY_BIT.RISK),
@@ -234,15 +216,9 @@ export class WorkflowService {
 
   async placeHold(ctx: HubContext, declarationId: string, input: PlaceHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    return this.support.writes.run<HoldRow>(
+    return this.writeChild(
       ctx,
-      {
-        operation: "placeHold",
-        idempotencyKey,
-        request: { declarationId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: (kept) => this.replayChild(ctx, "Hold", ids(kept)[0], (id) => this.repo.findHold(id)),
-      },
+      { operation: "placeHold", idempotencyKey, request: { declarationId, input }, what: "Hold", find: (id) => this.repo.findHold(id) },
       async (journal) => {
         const declaration = await this.support.visible(ctx, declarationId);
         const { kind, reason, at, referral } = await readHoldPlacement(ctx, declaration, input);
@@ -268,15 +244,9 @@ export class WorkflowService {
    */
   async releaseHold(ctx: HubContext, holdId: string, input: ReleaseHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    return this.support.writes.run<HoldRow>(
+    return this.writeChild(
       ctx,
-      {
-        operation: "releaseHold",
-        idempotencyKey,
-        request: { holdId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: (kept) => this.replayChild(ctx, "Hold", ids(kept)[0], (id) => this.repo.findHold(id)),
-      },
+      { operation: "releaseHold", idempotencyKey, request: { holdId, input }, what: "Hold", find: (id) => this.repo.findHold(id) },
       async (journal) => {
         const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.repo.findHold(id), (h) =>
           this.readable(ctx, "Hold", h, CATEGORY_BIT.STATUS),
@@ -311,6 +281,19 @@ export class WorkflowService {
 
   private readable(ctx: HubContext, typeName: string, row: object, bit: number): boolean {
     return (ctx.authz.readableMask(typeName, row) & bit) !== 0;
+  }
+
+  /**
+   * An idempotent, journaled write of one record on a declaration (a status event, an alert,
+   * a hold), kept by its id: a replay returns that record, read again under the caller's policy.
+   */
+  private writeChild<R extends { id: string; declarationId: string }>(
+    ctx: HubContext,
+    write: { operation: string; idempotencyKey: string | null | undefined; request: unknown; what: string; find: (id: string) => Promise<R | null> },
+    work: (journal: WriteJournal<R>) => Promise<R>,
+  ): Promise<R> {
+    const { what, find, ...spec } = write;
+    return this.support.writes.run<R>(ctx, { ...spec, keep: (row) => ({ ids: [row.id] }), replay: (kept) => this.replayChild(ctx, what, ids(kept)[0], find) }, work);
   }
 
   /** A replayed write's record, read again under the caller's policy. */
