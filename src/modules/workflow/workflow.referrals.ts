@@ -90,7 +90,7 @@ export class Referrals {
         idempotencyKey,
         request: { holdId, input },
         keep: (row) => ({ ids: [row.id] }),
-        replay: async (kept) => (await this.support.repo.findHold(ids(kept)[0]))!,
+        replay: (kept) => this.support.replayed(ctx, "Hold", ids(kept)[0], (id) => this.support.repo.findHold(id)),
       },
       async (journal) => {
         const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.support.repo.findHold(id), (h) =>

@@ -293,14 +293,6 @@ export class WorkflowService {
     work: (journal: WriteJournal<R>) => Promise<R>,
   ): Promise<R> {
     const { what, find, ...spec } = write;
-    return this.support.writes.run<R>(ctx, { ...spec, keep: (row) => ({ ids: [row.id] }), replay: (kept) => this.replayChild(ctx, what, ids(kept)[0], find) }, work);
-  }
-
-  /** A replayed write's record, read again under the caller's policy. */
-  private async replayChild<R extends { declarationId: string }>(ctx: HubContext, what: string, id: string, find: (id: string) => Promise<R | null>): Promise<R> {
-    const row = await find(id);
-    if (!row) throw new NotFoundError(what, id);
-    await this.support.visible(ctx, row.declarationId);
-    return row;
+    return this.support.writes.run<R>(ctx, { ...spec, keep: (row) => ({ ids: [row.id] }), replay: (kept) => this.support.replayed(ctx, what, ids(kept)[0], find) }, work);
   }
 }

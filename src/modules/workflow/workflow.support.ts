@@ -53,6 +53,19 @@ export class WorkflowSupport {
   }
 
   /**
+   * A replayed write's record, read again under the caller's policy: a key replayed after
+   * the caller lost sight of the declaration (an agreement ended) answers NOT_FOUND.
+   */
+  async replayed<R extends { declarationId: string }>(ctx: HubContext, what: string, id: string, find: (id: string) => Promise<R | null>): Promise<R> {
+    const row = await find(id);
+    if (!row) throw new NotFoundError(what, id);
+    await this.visible(ctx, row.declarationId).catch((e: unknown) => {
+      throw e instanceof NotFoundError ? new NotFoundError(what, id) : e;
+    });
+    return row;
+  }
+
+  /**
    * Runs `work` on the locked declaration in the journal's transaction: the write, its
    * audit entries, its outbox events and its idempotency record commit together.
    */
