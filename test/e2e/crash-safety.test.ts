@@ -159,11 +159,14 @@ async function startHubProcess(env: Record<string, string>): Promise<HubProcess>
     const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) });
     return { status: res.status, body: await res.json() };
   };
-  const until = Date.now() + 60_000;
+  const until = Date.now() + 80_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the hub exited (${child.exitCode}) before it was ready:\n${out}`);
     if ((await readyz().catch(() => null))?.status === 200) break;
-    if (Date.now() > until) throw new Error(`the hub did not get ready:\n${out}`);
+    if (Date.now() > until) {
+      child.kill("SIGKILL"); // left running, it would hold jest open
+      throw new Error(`the hub did not get ready:\n${out}`);
+    }
     await sleep(100);
   }
   return {

@@ -50,7 +50,10 @@ async function until(what: string, hub: Hub, check: () => boolean | Promise<bool
   const end = Date.now() + ms;
   while (!(await check())) {
     if (hub.child.exitCode !== null || hub.child.signalCode !== null) throw new Error(`the hub exited before ${what}:\n${hub.output()}`);
-    if (Date.now() > end) throw new Error(`no ${what} within ${ms} ms:\n${hub.output()}`);
+    if (Date.now() > end) {
+      hub.child.kill("SIGKILL"); // left running, it would hold jest open
+      throw new Error(`no ${what} within ${ms} ms:\n${hub.output()}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

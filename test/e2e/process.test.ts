@@ -37,7 +37,11 @@ async function start(dataDir: string, port: number): Promise<{ child: ChildProce
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
     if (ok) break;
-    if (Date.now() > until || child.exitCode !== null) throw new Error(`hub did not get ready:\n${out}`);
+    if (Date.now() > until || child.exitCode !== null) {
+      // a hub left running would hold jest open (its pipes) and outlive the run
+      child.kill("SIGKILL");
+      throw new Error(`hub did not get ready:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return { child, exited, output: () => out };

@@ -64,11 +64,14 @@ async function startHub(env: Record<string, string>): Promise<{ child: ChildProc
       resolve(code);
     }),
   );
-  const until = Date.now() + 60_000;
+  const until = Date.now() + 80_000;
   for (;;) {
     const m = /ready at http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
     if (m) return { child, port: Number(m[1]), exited, output: () => out };
-    if (Date.now() > until || child.exitCode !== null) throw new Error(`hub did not start:\n${out}`);
+    if (Date.now() > until || child.exitCode !== null) {
+      child.kill("SIGKILL"); // left running, it would hold jest open
+      throw new Error(`hub did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
