@@ -31,11 +31,9 @@ export class PolicySql {
     // (C OR R1) AND (C OR R2) = C OR (R1 AND R2): a basis granting every category asked is
     // stated once, so the planner estimates one OR over the viewer's columns (an AND of
     // near-identical ORs reads to it as independent conditions and misjudges the rows)
-    const each = ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]).map((c) => this.bases(d, c, holder));
-    const common = [...each[0].entries()].filter(([k]) => each.every((b) => b.has(k))).map(([, b]) => basisSql(b));
-    const rest = each.map((b) => [...b.entries()].filter(([k]) => !each.every((o) => o.has(k))).map(([, b]) => basisSql(b)));
-    const or = [...common];
-    if (rest.every((r) => r.length)) or.push(Prisma.sql`(${Prisma.join(rest.map((r) => Prisma.sql`(${Prisma.join(r, " OR ")})`), " AND ")})`);
+    const { common, rest } = factored(ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]).map((c) => this.bases(d, c, holder)));
+    const or = common.map(basisSql);
+    if (rest.every((r) => r.length)) or.push(Prisma.sql`(${Prisma.join(rest.map((r) => Prisma.sql`(${Prisma.join(r.map(basisSql), " OR ")})`), " AND ")})`);
     return or.length ? Prisma.sql`(${Prisma.join(or, " OR ")})` : Prisma.sql`FALSE`;
   }
 
@@ -52,8 +50,7 @@ export class PolicySql {
     const each = cats.map((c) => this.bases(d, c, holder));
     if (mask === 0) return dedupe(each.flatMap((b) => [...b.values()]));
     // AND over the categories of (OR of its bases): the common bases, then the products of the rest
-    const common = [...each[0].entries()].filter(([k]) => each.every((b) => b.has(k))).map(([, b]) => b);
-    const rest = each.map((b) => [...b.entries()].filter(([k]) => !each.every((o) => o.has(k))).map(([, x]) => x));
+    const { common, rest } = factored(each);
     let products: SplitBasis[][] = rest.every((r) => r.length) ? [[]] : [];
     for (const r of rest) {
       products = products.flatMap((p) => r.map((b) => [...p, b]));
@@ -107,7 +104,20 @@ export interface SplitBasis {
   decl: Prisma.Sql | null;
 }
 
-const keyOf = (sql: Prisma.Sql) => `${sql.text}|${JSON.stringify(sql.values)}`;
+/** A key telling apart conditions by their SQL and bound values. */
+export const keyOf = (sql: Prisma.Sql) => `${sql.text}|${JSON.stringify(sql.values)}`;
+
+/**
+ * AND over categories of (OR of each one's bases), factored: the bases every category has
+ * (stated once) and, per category, the rest of its bases.
+ */
+function factored(each: Map<string, SplitBasis>[]): { common: SplitBasis[]; rest: SplitBasis[][] } {
+  const inAll = (k: string) => each.every((b) => b.has(k));
+  return {
+    common: [...each[0].entries()].filter(([k]) => inAll(k)).map(([, b]) => b),
+    rest: each.map((b) => [...b.entries()].filter(([k]) => !inAll(k)).map(([, x]) => x)),
+  };
+}
 
 /** The basis as one condition; a basis has at least one part. */
 function basisSql(b: SplitBasis): Prisma.Sql {

@@ -23,7 +23,7 @@ const SEP = "\u0000"; // cannot occur in a label value the hub uses (operation n
  * Histogram validate and hash their label set on every inc()/observe() (about 7 µs of each
  * request together; README "Observability", cost). The values given to prom-client are the
  * ones its own Counter and Histogram give for the same observations, in the same order, so the
- * exposition is unchanged (test/unit/request-metrics.test.ts compares them).
+ * exposition is unchanged (test/request-metrics.test.ts compares them).
  */
 export class RequestMetrics {
   private readonly counts = new Map<string, CountSeries>();

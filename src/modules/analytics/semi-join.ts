@@ -1,6 +1,6 @@
 import { Prisma } from "../../generated/prisma/client";
 import type { DataCategory } from "../../authz/categories";
-import type { PolicySql } from "../../authz/policy-sql";
+import { keyOf, type PolicySql } from "../../authz/policy-sql";
 import type { RelationSpec } from "./filter.relations";
 
 /**
@@ -32,7 +32,7 @@ export function semiJoin(
   if (!bases.length) return Prisma.sql`FALSE`;
   const groups = new Map<string, { holder: Prisma.Sql | null; decls: (Prisma.Sql | null)[] }>();
   for (const b of bases) {
-    const key = b.holder ? `${b.holder.text}|${JSON.stringify(b.holder.values)}` : "";
+    const key = b.holder ? keyOf(b.holder) : "";
     const g = groups.get(key) ?? { holder: b.holder, decls: [] };
     g.decls.push(b.decl);
     groups.set(key, g);

@@ -3,7 +3,7 @@ import { CATEGORY_BIT } from "../../authz/categories";
 import { requirePrincipal, type HubContext } from "../../context/context";
 import { BadUserInputError, ConflictError } from "../../shared/errors";
 import { at, oneOf, optionalString, Problems, requiredString } from "../../shared/validation";
-import { changesOf, type Kept, type WriteJournal } from "../writes";
+import { changesOf, type WriteJournal } from "../writes";
 import type { AnswerReferralInput, EscalateHoldInput, PlaceHoldInput } from "./workflow.inputs";
 import { FINAL_STATUSES, HOLD_STATUS, illegalTransition, statusWithOpenHolds } from "./workflow.lifecycle";
 import type { DeclarationRow, HoldRow } from "./workflow.repository";
@@ -23,7 +23,6 @@ export const ESCALATION: Readonly<Partial<Record<HoldKind, readonly HoldKind[]>>
   DOCUMENTS_REQUIRED: ["INSPECTION"],
 };
 
-const ids = (kept: Kept) => (kept as { ids: string[] }).ids;
 
 /** What an RFI asks when customs do not word it (ICS2's standard request: the invoice and a precise description). */
 export const DEFAULT_RFI_QUESTION =
@@ -83,15 +82,9 @@ export class Referrals {
     idempotencyKey: string | null | undefined,
     work: (journal: WriteJournal<HoldRow>, hold: HoldRow, declaration: DeclarationRow) => Promise<HoldRow>,
   ): Promise<HoldRow> {
-    return this.support.writes.run<HoldRow>(
+    return this.support.writeChild<HoldRow>(
       ctx,
-      {
-        operation,
-        idempotencyKey,
-        request: { holdId, input },
-        keep: (row) => ({ ids: [row.id] }),
-        replay: (kept) => this.support.replayed(ctx, "Hold", ids(kept)[0], (id) => this.support.repo.findHold(id)),
-      },
+      { operation, idempotencyKey, request: { holdId, input }, what: "Hold", find: (id) => this.support.repo.findHold(id) },
       async (journal) => {
         const { row: hold, declaration } = await this.support.visibleChild(ctx, "Hold", holdId, (id) => this.support.repo.findHold(id), (h) =>
           (ctx.authz.readableMask("Hold", h) & CATEGORY_BIT.STATUS) !== 0,

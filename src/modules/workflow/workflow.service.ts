@@ -65,7 +65,7 @@ export class WorkflowService {
 
   async recordStatusEvent(ctx: HubContext, declarationId: string, input: StatusEventInput, idempotencyKey?: string | null): Promise<StatusEventRow> {
     const principal = requirePrincipal(ctx);
-    return this.writeChild(
+    return this.support.writeChild(
       ctx,
       { operation: "recordStatusEvent", idempotencyKey, request: { declarationId, input }, what: "Status event", find: (id) => this.repo.findStatusEvent(id) },
       async (journal) => {
@@ -151,7 +151,7 @@ export class WorkflowService {
 
   async raiseRiskAlert(ctx: HubContext, declarationId: string, input: RiskAlertInput, idempotencyKey?: string | null): Promise<RiskAlertRow> {
     const principal = requirePrincipal(ctx);
-    return this.writeChild(
+    return this.support.writeChild(
       ctx,
       { operation: "raiseRiskAlert", idempotencyKey, request: { declarationId, input }, what: "Risk alert", find: (id) => this.repo.findAlert(id) },
       async (journal) => {
@@ -186,7 +186,7 @@ export class WorkflowService {
   /** Customs of the destination, or the party that raised it while it may still raise alerts there. */
   async resolveRiskAlert(ctx: HubContext, alertId: string, input: ResolveRiskAlertInput, idempotencyKey?: string | null): Promise<RiskAlertRow> {
     const principal = requirePrincipal(ctx);
-    return this.writeChild(
+    return this.support.writeChild(
       ctx,
       { operation: "resolveRiskAlert", idempotencyKey, request: { alertId, input }, what: "Risk alert", find: (id) => this.repo.findAlert(id) },
       async (journal) => {
@@ -216,7 +216,7 @@ export class WorkflowService {
 
   async placeHold(ctx: HubContext, declarationId: string, input: PlaceHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    return this.writeChild(
+    return this.support.writeChild(
       ctx,
       { operation: "placeHold", idempotencyKey, request: { declarationId, input }, what: "Hold", find: (id) => this.repo.findHold(id) },
       async (journal) => {
@@ -244,7 +244,7 @@ export class WorkflowService {
    */
   async releaseHold(ctx: HubContext, holdId: string, input: ReleaseHoldInput, idempotencyKey?: string | null): Promise<HoldRow> {
     const principal = requirePrincipal(ctx);
-    return this.writeChild(
+    return this.support.writeChild(
       ctx,
       { operation: "releaseHold", idempotencyKey, request: { holdId, input }, what: "Hold", find: (id) => this.repo.findHold(id) },
       async (journal) => {
@@ -281,18 +281,5 @@ export class WorkflowService {
 
   private readable(ctx: HubContext, typeName: string, row: object, bit: number): boolean {
     return (ctx.authz.readableMask(typeName, row) & bit) !== 0;
-  }
-
-  /**
-   * An idempotent, journaled write of one record on a declaration (a status event, an alert,
-   * a hold), kept by its id: a replay returns that record, read again under the caller's policy.
-   */
-  private writeChild<R extends { id: string; declarationId: string }>(
-    ctx: HubContext,
-    write: { operation: string; idempotencyKey: string | null | undefined; request: unknown; what: string; find: (id: string) => Promise<R | null> },
-    work: (journal: WriteJournal<R>) => Promise<R>,
-  ): Promise<R> {
-    const { what, find, ...spec } = write;
-    return this.support.writes.run<R>(ctx, { ...spec, keep: (row) => ({ ids: [row.id] }), replay: (kept) => this.support.replayed(ctx, what, ids(kept)[0], find) }, work);
   }
 }

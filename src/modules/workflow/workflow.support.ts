@@ -3,7 +3,7 @@ import type { DeclarationStatus } from "../../generated/prisma/enums";
 import type { HubContext } from "../../context/context";
 import { NotFoundError } from "../../shared/errors";
 import { isUuid } from "../../shared/validation";
-import type { WriteJournal, WriteService } from "../writes";
+import type { Kept, WriteJournal, WriteService } from "../writes";
 import { assertMove, illegalTransition } from "./workflow.lifecycle";
 import { WorkflowRepository, type DeclarationRow, type LockedDeclaration } from "./workflow.repository";
 
@@ -53,16 +53,26 @@ export class WorkflowSupport {
   }
 
   /**
-   * A replayed write's record, read again under the caller's policy: a key replayed after
-   * the caller lost sight of the declaration (an agreement ended) answers NOT_FOUND.
+   * An idempotent, journaled write of one record on a declaration (a status event, an alert,
+   * a hold, an answer to a referral), kept by its id: a replay returns that record, read again
+   * under the caller's policy (NOT_FOUND once the caller no longer sees its declaration).
    */
-  async replayed<R extends { declarationId: string }>(ctx: HubContext, what: string, id: string, find: (id: string) => Promise<R | null>): Promise<R> {
-    const row = await find(id);
-    if (!row) throw new NotFoundError(what, id);
-    await this.visible(ctx, row.declarationId).catch((e: unknown) => {
-      throw e instanceof NotFoundError ? new NotFoundError(what, id) : e;
-    });
-    return row;
+  writeChild<R extends { id: string; declarationId: string }>(
+    ctx: HubContext,
+    write: { operation: string; idempotencyKey: string | null | undefined; request: unknown; what: string; find: (id: string) => Promise<R | null> },
+    work: (journal: WriteJournal<R>) => Promise<R>,
+  ): Promise<R> {
+    const { what, find, ...spec } = write;
+    const replay = async (kept: Kept) => {
+      const id = (kept as { ids: string[] }).ids[0];
+      const row = await find(id);
+      if (!row) throw new NotFoundError(what, id);
+      await this.visible(ctx, row.declarationId).catch((e: unknown) => {
+        throw e instanceof NotFoundError ? new NotFoundError(what, id) : e;
+      });
+      return row;
+    };
+    return this.writes.run<R>(ctx, { ...spec, keep: (row) => ({ ids: [row.id] }), replay }, work);
   }
 
   /**
