@@ -11,7 +11,11 @@ import { PLATFORM_BASELINE, STATUS_TRANSPORT, type Policy } from "./policy";
  * bound as a parameter.
  */
 export class PolicySql {
-  constructor(private readonly policy: Policy) {}
+  constructor(
+    private readonly policy: Policy,
+    /** keys of bases known to hold where the SQL is used (a branch's own bases): read as TRUE */
+    private readonly granted: ReadonlySet<string> = new Set(),
+  ) {}
 
   private get me() {
     return this.policy.principal;
@@ -45,23 +49,51 @@ export class PolicySql {
    * than `limit` bases (many categories, each granted by many agreements).
    */
   readableSplit(d: string, categories: Iterable<DataCategory>, holder: Prisma.Sql, limit = 16): SplitBasis[] | null {
+    const terms = this.terms(d, categories, holder, limit);
+    if (!terms) return null;
+    // a granted basis reads every holder's rows: it alone is the answer
+    const always = terms.find((t) => t.every((b) => b.decl === TRUE));
+    return always ? [{ holder: null, decl: TRUE }] : dedupe(terms.map(andBases));
+  }
+
+  /**
+   * The declarations `readable(d, categories)` admits, as an OR of branches, each an AND of
+   * bases on the declaration alone; with each branch, this policy with the branch's bases
+   * granted, to compile a filter that runs only within the branch (a relation's policy
+   * then drops the bases the branch already states: customs reading any holder's holds on
+   * their own destination's declarations need no holder test there). Null past `limit`.
+   */
+  branches(d: string, categories: Iterable<DataCategory>, limit = 8): { where: Prisma.Sql; policy: PolicySql }[] | null {
+    const terms = this.terms(d, categories, null, limit);
+    return (
+      terms &&
+      [...new Map(terms.map((t) => [keyOf(basisSql(andBases(t))), t])).values()].map((t) => ({
+        where: basisSql(andBases(t)),
+        policy: new PolicySql(this.policy, new Set([...this.granted, ...t.map((b) => keyOf(basisSql(b)))])),
+      }))
+    );
+  }
+
+  /** AND over the categories of (OR of its bases), multiplied out: the common bases, then the products of the rest. */
+  private terms(d: string, categories: Iterable<DataCategory>, holder: Prisma.Sql | null, limit: number): SplitBasis[][] | null {
     const mask = maskOf(categories);
     const cats = mask === 0 ? ALL_CATEGORIES : ALL_CATEGORIES.filter((c) => mask & CATEGORY_BIT[c]);
     const each = cats.map((c) => this.bases(d, c, holder));
-    if (mask === 0) return dedupe(each.flatMap((b) => [...b.values()]));
-    // AND over the categories of (OR of its bases): the common bases, then the products of the rest
+    if (mask === 0) return each.flatMap((b) => [...b.values()]).map((b) => [b]);
     const { common, rest } = factored(each);
     let products: SplitBasis[][] = rest.every((r) => r.length) ? [[]] : [];
     for (const r of rest) {
       products = products.flatMap((p) => r.map((b) => [...p, b]));
       if (products.length + common.length > limit) return null;
     }
-    return dedupe([...common, ...products.map(andBases)]);
+    return [...common.map((b) => [b]), ...products];
   }
 
-  /** Bases granting one category, each once, keyed by their SQL and values. */
+  /** Bases granting one category, each once, keyed by their SQL and values; a granted one as TRUE. */
   private bases(d: string, category: DataCategory, holder: Prisma.Sql | null): Map<string, SplitBasis> {
-    return new Map(this.readableOne(d, category, holder).map((b) => [keyOf(basisSql(b)), b]));
+    const all = this.readableOne(d, category, holder).map((b) => [keyOf(basisSql(b)), b] as const);
+    const granted = all.some(([k]) => this.granted.has(k));
+    return granted ? new Map([[keyOf(TRUE), { holder: null, decl: TRUE }]]) : new Map(all);
   }
 
   /** Bases granting one category, as in Policy.decide (keep the two in step). */
@@ -104,6 +136,8 @@ export interface SplitBasis {
   decl: Prisma.Sql | null;
 }
 
+const TRUE = Prisma.sql`TRUE`;
+
 /** A key telling apart conditions by their SQL and bound values. */
 export const keyOf = (sql: Prisma.Sql) => `${sql.text}|${JSON.stringify(sql.values)}`;
 
@@ -126,6 +160,7 @@ function basisSql(b: SplitBasis): Prisma.Sql {
 }
 
 function andBases(list: SplitBasis[]): SplitBasis {
+  if (list.length === 1) return list[0];
   const and = (xs: (Prisma.Sql | null)[]) => {
     const given = xs.filter((x): x is Prisma.Sql => x != null);
     return given.length ? Prisma.sql`(${Prisma.join(given, " AND ")})` : null;

@@ -34,7 +34,7 @@ describe("the analysts' page plans", () => {
   });
 
   /** Every page in turn, through the cursors, with these walk budgets. */
-  async function allPages(budgets: { first: number; max: number }, filter: Prisma.Sql, take: number, desc: boolean) {
+  async function allPages(budgets: { first: number; max: number }, filter: Prisma.Sql, take: number, desc: boolean, over: Partial<PageQuery> = {}) {
     const money = await t.hub.services.analytics.money();
     const repo = new ListRepository(t.hub.services.analytics.db, budgets);
     const q: PageQuery = {
@@ -43,6 +43,7 @@ describe("the analysts' page plans", () => {
       keys: [{ spec: sortSpec("filedAt", money), desc }],
       after: null,
       take,
+      ...over,
     };
     const out: string[][] = [];
     for (let guard = 0; guard < 50; guard++) {
@@ -55,9 +56,10 @@ describe("the analysts' page plans", () => {
     return out;
   }
 
-  const expected = (match: (d: (typeof ids)[number]) => boolean, take: number, desc: boolean) => {
+  type Row = (typeof ids)[number];
+  const expected = (match: (d: Row) => boolean, take: number, desc: boolean, visible = (d: Row) => d.filer === platform.id) => {
     const sorted = ids
-      .filter((d) => d.filer === platform.id && match(d))
+      .filter((d) => visible(d) && match(d))
       .sort((a, b) => (a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : 1)) * (desc ? -1 : 1))
       .map((d) => d.id);
     const pages: string[][] = [];
@@ -107,6 +109,22 @@ describe("the analysts' page plans", () => {
     const walks = spy.mock.calls.map(([s]) => s.text).filter((x) => x.includes("row_number()"));
     expect(walks[0]).not.toContain(`d."filedAt" <=`);
     expect(walks[1]).toContain(`d."filedAt" <=`);
+    spy.mockRestore();
+  });
+
+  it("all matches by the policy's branches: a row in two branches comes once, pages as a plain ORDER BY", async () => {
+    // visible: the platform's own OR from HK (the other filer's HK rows too); the HK rows of the platform are in both branches
+    const own = Prisma.sql`d."filerId" = ${platform.id}::uuid`;
+    const hk = Prisma.sql`d."originCountry" = 'HK'`;
+    const recent = Prisma.sql`d."filedAt" > ${new Date(Date.now() - 30 * 60_000).toISOString().replace("Z", "")}::timestamp`;
+    const over = { visible: Prisma.sql`(${own} OR ${hk})`, branches: [{ visible: own, filter: recent }, { visible: hk, filter: Prisma.sql`TRUE` }] };
+    const spy = jest.spyOn(t.hub.services.analytics.db, "query");
+    for (const desc of [true, false]) {
+      // the branches' filters differ (as a filter compiled within each may): each branch's own is applied
+      const want = expected((d) => (d.filer === platform.id && d.at.getTime() > Date.now() - 30 * 60_000) || d.origin === "HK", 3, desc, () => true);
+      expect(await allPages({ first: 1, max: 1 }, Prisma.sql`TRUE`, 3, desc, over)).toEqual(want);
+    }
+    expect(spy.mock.calls.some(([s]) => s.text.includes("UNION"))).toBe(true);
     spy.mockRestore();
   });
 

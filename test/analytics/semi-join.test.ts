@@ -111,7 +111,20 @@ describe("relations in the split form select exactly what the EXISTS form select
     const visible = compiled.policySql.readable("d", compiled.categories);
     const run = async (cond: Prisma.Sql) =>
       (await service.db.query<{ id: string }>(Prisma.sql`SELECT d."id"::text AS id FROM "Declaration" d WHERE ${visible} AND ${cond} ORDER BY 1`)).map((r) => r.id);
-    return { exists: await run(compiled.sql), setwise: await run(compiled.setwise), rewritten: compiled.setwise.text !== compiled.sql.text };
+    // the policy's branches, each with the filter compiled within it (the bases it states granted), united
+    const money = await service.money();
+    const branches = service.branches(compiled.policySql, money, where, [...compiled.categories]) ?? [];
+    const inBranches = new Set<string>();
+    for (const b of branches) {
+      const rows = await service.db.query<{ id: string }>(Prisma.sql`SELECT d."id"::text AS id FROM "Declaration" d WHERE ${b.visible} AND ${b.filter}`);
+      for (const r of rows) inBranches.add(r.id);
+    }
+    return {
+      exists: await run(compiled.sql),
+      setwise: await run(compiled.setwise),
+      branched: branches.length ? [...inBranches].sort() : null,
+      rewritten: compiled.setwise.text !== compiled.sql.text,
+    };
   }
 
   it.each([
@@ -121,16 +134,37 @@ describe("relations in the split form select exactly what the EXISTS form select
   ])("over 120 random filters, as %s", async (_label, viewer) => {
     let rewritten = 0;
     let partial = 0;
+    let branched = 0;
     for (let i = 0; i < 120; i++) {
       const where = filter(0);
       const r = await selected(viewer(), where);
       expect({ where, ids: r.setwise }).toEqual({ where, ids: r.exists });
+      if (r.branched) {
+        branched++;
+        expect({ where, ids: r.branched, branches: true }).toEqual({ where, ids: r.exists, branches: true });
+      }
       if (r.rewritten) rewritten++;
       if (r.exists.length > 0 && r.exists.length < 36) partial++;
     }
     // the rewrite did apply, and the filters discriminate (neither always none nor all)
     expect(rewritten).toBeGreaterThan(40);
+    expect(branched).toBeGreaterThan(100);
     expect(partial).toBeGreaterThan(30);
+  });
+
+  it("within a branch of the policy its bases are granted: customs' own destination reads every holder's alerts, other branches keep the holder test", async () => {
+    const policy = await createContext(t.hub, customs.principal).authz.policy();
+    const service = t.hub.services.analytics;
+    const where: DeclarationWhere = { OR: [{ riskAlerts: { some: { severity: { eq: "HIGH" } } } }, { ddp: true }] };
+    const c = service.compile(policy, await service.money(), where, "where", new Problems());
+    const branches = service.branches(c.policySql, await service.money(), where, [...c.categories])!;
+    const own = branches.find((b) => b.visible.text.includes(`d."destinationCountry" =`) && b.visible.values.includes("DE"))!;
+    expect(own).toBeDefined();
+    expect(own.filter.text).not.toMatch(/raisedById/);
+    const others = branches.filter((b) => b !== own);
+    expect(others.length).toBeGreaterThan(0);
+    // its own filings (none here, yet a basis): the filer reads only its own alerts
+    for (const b of others) expect(b.filter.text).toMatch(/raisedById/);
   });
 
   it("the split form under OR / NOT: one EXISTS per holder part of the policy, NOT kept two-valued; EXISTS kept at the top", async () => {

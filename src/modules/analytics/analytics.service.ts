@@ -70,6 +70,17 @@ export class AnalyticsService {
     return { policySql, ...new FilterCompiler(policySql, money, problems).compile(where, path) };
   }
 
+  /**
+   * The filter within each of the policy's branches (PolicySql.branches), in its setwise
+   * form; undefined when the policy has too many. Compiled again per branch:
+   * the input is valid (its problems were reported by the first compile).
+   */
+  branches(policySql: PolicySql, money: MoneySql, where: DeclarationWhere | undefined, categories: DataCategory[]) {
+    const branches = policySql.branches("d", categories);
+    if (!branches?.length) return undefined;
+    return branches.map((b) => ({ visible: b.where, filter: new FilterCompiler(b.policy, money, new Problems()).compile(where, "where").setwise }));
+  }
+
   /** totalCount counts up to this many (HUB_COUNT_LIMIT) */
   get countLimit(): number {
     return this.config.HUB_COUNT_LIMIT;
@@ -192,7 +203,8 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   const signature = args.orderBy.map((o) => `${o.field}:${o.direction}`).join(",");
   const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
   const repo = new ListRepository(service.db);
-  const rows = await repo.page({ visible, filter: compiled.sql, setwise: compiled.setwise, keys, after, take: args.first + 1 });
+  const branches = service.branches(compiled.policySql, money, args.where, categories);
+  const rows = await repo.page({ visible, filter: compiled.sql, setwise: compiled.setwise, branches, keys, after, take: args.first + 1 });
   const page = rows.slice(0, args.first);
   // holders of the related records (holds, alerts, ...) the filter was evaluated on; the
   // filers of the page are logged with the rows (recordRowsInference)

@@ -59,6 +59,11 @@ export interface PageQuery {
   filter: Prisma.Sql;
   /** the same filter, its relations as semi-joins (CompiledFilter.setwise): for all matches at once */
   setwise?: Prisma.Sql;
+  /**
+   * The same `visible AND setwise`, as an OR of the policy's branches, each with the filter
+   * compiled within it (PolicySql.branches): for all matches at once, one scan per branch
+   */
+  branches?: { visible: Prisma.Sql; filter: Prisma.Sql }[];
   keys: { spec: SortSpec; desc: boolean }[];
   /** values of the keys and the id of the last row of the previous page */
   after: { values: string[]; id: string } | null;
@@ -111,8 +116,8 @@ export class ListRepository {
     return this.matchesThenSort(q);
   }
 
-  private parts(q: PageQuery) {
-    const conds: Prisma.Sql[] = [q.visible];
+  private parts(q: PageQuery, visible = q.visible) {
+    const conds: Prisma.Sql[] = [visible];
     for (const k of q.keys) if (k.spec.nullable) conds.push(Prisma.sql`${k.spec.sql} IS NOT NULL`);
     if (q.after) conds.push(this.keyset(q));
     const dir = (desc: boolean) => Prisma.raw(desc ? "DESC" : "ASC");
@@ -152,12 +157,21 @@ export class ListRepository {
     return { rows: this.rows(rows.filter((r) => r.hit), q), marker: last ? this.rows([last], q)[0] : null };
   }
 
-  /** Every match (the CTE is not walked in key order), then the first `take` sorted. */
+  /**
+   * Every match (the CTE is not walked in key order), then the first `take` sorted. With the
+   * policy's branches, the matches of each branch apart, united (a declaration in two
+   * branches once): each branch's scan then reads one basis's rows through its own index,
+   * where the OR of all would read them all through a bitmap and the table.
+   */
   private async matchesThenSort(q: PageQuery): Promise<Row[]> {
-    const { conds, order, keys, text } = this.parts(q);
+    const { order, text } = this.parts(q);
+    const branches = q.branches ?? [{ visible: q.visible, filter: q.setwise ?? q.filter }];
+    const selects = branches.map((b) => {
+      const { conds, keys } = this.parts(q, b.visible);
+      return Prisma.sql`SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, b.filter], " AND ")}`;
+    });
     const rows = await this.db.query<Record<string, string>>(Prisma.sql`
-      WITH m AS MATERIALIZED (
-        SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, q.setwise ?? q.filter], " AND ")})
+      WITH m AS MATERIALIZED (${Prisma.join(selects, " UNION ")})
       SELECT "id"::text AS id, ${Prisma.join(text, ", ")} FROM m
       ORDER BY ${Prisma.join(order((i) => Prisma.raw(`m."k${i}"`), Prisma.raw(`m."id"`)), ", ")}
       LIMIT ${q.take}::int`);
