@@ -11,7 +11,9 @@
 //      endpoint with a prepared statement, as the hub's lookup uses), autocannon, 50 connections;
 //   2b. observability (scripts/bench/observability.ts): the same clearanceStatus load on a hub
 //      with metrics and request log on (HUB_METRICS=on, HUB_REQUEST_LOG=on, LOG_LEVEL=info,
-//      lines to a file) and one with them off, in the same run, each hub in its own process;
+//      lines to a file) and one with them off, in the same run, each hub in its own process,
+//      the hub under test and its PostgreSQL backends pinned to one core (taskset), the load
+//      to the other; short rounds on, off, off, on; verdict on the median paired on/off ratio;
 //   3. authorization cost: a 1,000-declaration page with goods items in-process, policy on vs
 //      off, as the destination customs (every category) and as a carrier (mixed rights), and the
 //      SQL statements per request for page sizes 10, 100, 1000;

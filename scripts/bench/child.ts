@@ -97,6 +97,10 @@ export class ClientProcess {
     return this.next<T>(timeoutMs);
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   kill(): void {
     this.child.removeAllListeners("exit");
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");

@@ -100,20 +100,31 @@ export async function benchObservabilityCost(o: Options, cw: ClearanceWorld, ver
     await setup.stop();
   }
   await benchObservability({
-    start: (env, logFile) => startHubProcess({ databaseUrl: cw.url, env, logFile }),
+    start: (name, env, logFile) => startHubProcess(name, { databaseUrl: cw.url, env, logFile }),
     job,
+    databaseUrl: cw.url,
+    durationSeconds: o.durationSeconds,
     warmSeconds: Math.min(5, o.durationSeconds),
     verdict,
   });
 }
 
-/** A hub of section 2b in a process of its own (observability-hub.ts). */
-async function startHubProcess(job: HubJob): Promise<BenchHubProcess> {
-  const child = new ClientProcess("observability-hub.js", "hub", { job });
+/**
+ * A hub of section 2b in a process of its own (observability-hub.ts). Its connections carry
+ * an application_name of their own (pg reads it from the URL), by which the bench finds the
+ * PostgreSQL backends serving it.
+ */
+async function startHubProcess(name: string, job: HubJob): Promise<BenchHubProcess> {
+  const appName = `luxor_bench_2b_${name}_${process.pid}`;
+  const dbUrl = new URL(job.databaseUrl);
+  dbUrl.searchParams.set("application_name", appName);
+  const child = new ClientProcess("observability-hub.js", "hub", { job: { ...job, databaseUrl: dbUrl.toString() } });
   const ask = <T>(c: HubCommand) => child.ask<T>(c);
   try {
     const { url } = await child.next<{ url: string }>(120_000);
     return {
+      pid: child.pid,
+      appName,
       url,
       cpuMs: async () => (await ask<{ cpuMs: number }>({ cmd: "cpu" })).cpuMs,
       flush: async () => void (await ask({ cmd: "flush" })),

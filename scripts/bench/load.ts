@@ -1,7 +1,8 @@
 // Load generator for scripts/bench.ts, run as a child process (child_process.fork) so that
 // autocannon's own work does not share an event loop with the server it measures.
 //
-// The parent sends one LoadJob message; the child answers with one LoadReport and exits.
+// The parent sends one LoadJob message; the child answers with one LoadReport and exits (with
+// `handshake`, it first answers { ready } and starts the load on the parent's next message).
 // Each request is a JSON POST whose body names the next tracking number of a shared list
 // (autocannon `requests` + `setupRequest`); a response counts as good only when it is a
 // 200 whose body carries `"data"` and no `"errors"`.
@@ -16,6 +17,8 @@ export interface LoadJob {
   trackingNumbers: string[];
   connections: number;
   durationSeconds: number;
+  /** with a handshake: load run first, unmeasured, so that the server's pool is open when the measure begins */
+  primeSeconds?: number;
 }
 
 export interface LoadReport {
@@ -98,9 +101,20 @@ function run(job: LoadJob): Promise<LoadReport> {
 }
 
 if (require.main === module) {
-  process.once("message", (job: LoadJob) => {
-    run(job).then(
-      (report) => process.send!({ ok: true, report }, () => process.exit(0)),
+  process.once("message", (job: LoadJob & { handshake?: boolean }) => {
+    const go = () =>
+      run(job).then(
+        (report) => process.send!({ ok: true, report }, () => process.exit(0)),
+        (err: unknown) => process.send!({ ok: false, error: String((err as Error)?.stack ?? err) }, () => process.exit(1)),
+      );
+    if (!job.handshake) return void go();
+    // started (and primed), then waits for "go": the parent reads its counters after this process's own start-up
+    const prime = job.primeSeconds ? run({ ...job, durationSeconds: job.primeSeconds }) : Promise.resolve(null);
+    prime.then(
+      () => {
+        process.once("message", go);
+        process.send!({ ready: true });
+      },
       (err: unknown) => process.send!({ ok: false, error: String((err as Error)?.stack ?? err) }, () => process.exit(1)),
     );
   });

@@ -153,31 +153,33 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Runs one autocannon job in a child process (scripts/bench/load.ts) and returns its report. */
-export function runLoad(job: LoadJob): Promise<LoadReport> {
+/**
+ * Runs one autocannon job in a child process (scripts/bench/load.ts) and returns its report.
+ * `beforeStart` runs once the child has started, just before its load begins.
+ */
+export function runLoad(job: LoadJob, beforeStart?: () => Promise<void>): Promise<LoadReport> {
   return new Promise((resolve, reject) => {
     const child = fork(path.join(__dirname, "load.js"), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let settled = false;
-    const guard = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      child.kill("SIGKILL");
-      reject(new Error(`load generator for "${job.title}" did not finish in time`));
-    }, (job.durationSeconds + 60) * 1000);
-    child.once("message", (msg: { ok: boolean; report?: LoadReport; error?: string }) => {
+    const settle = (err: Error | null, report?: LoadReport) => {
       if (settled) return;
       settled = true;
       clearTimeout(guard);
-      if (msg.ok) resolve(msg.report!);
-      else reject(new Error(`load generator failed: ${msg.error}`));
+      if (err) {
+        child.kill("SIGKILL");
+        reject(err);
+      } else resolve(report!);
+    };
+    const limitSeconds = job.durationSeconds + (job.primeSeconds ?? 0) + 60;
+    const guard = setTimeout(() => settle(new Error(`load generator for "${job.title}" did not finish in time`)), limitSeconds * 1000);
+    child.on("message", (msg: { ready?: boolean; ok?: boolean; report?: LoadReport; error?: string }) => {
+      if (msg.ready) {
+        beforeStart!().then(() => child.send("go"), (err: Error) => settle(err));
+      } else if (msg.ok) settle(null, msg.report!);
+      else settle(new Error(`load generator failed: ${msg.error}`));
     });
-    child.once("exit", (code) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(guard);
-      reject(new Error(`load generator exited with code ${code} before reporting`));
-    });
-    child.send(job);
+    child.once("exit", (code) => settle(new Error(`load generator exited with code ${code} before reporting`)));
+    child.send(beforeStart ? { ...job, handshake: true } : job);
   });
 }
 
