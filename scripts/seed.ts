@@ -134,8 +134,8 @@ async function main(): Promise<void> {
       seed: args.seed,
       offset,
       batchSize: args.batch,
-      // Embedded: one connection, but generating the next batch overlaps the write of the last.
-      concurrency: embedded ? 2 : concurrency,
+      // Embedded: one connection (generating the next batch overlaps the write of the last).
+      concurrency: embedded ? 1 : concurrency,
       writer: pgWriter(pool),
       prepared,
       onProgress: (done, total) => {

@@ -17,6 +17,8 @@ const schema = z.object({
   /** optional read replica for analytics (declarations with `where`, declarationStats) */
   DATABASE_READ_URL: postgresUrl().optional(),
   HUB_DATA_DIR: z.string().default("./.hub-data"),
+  // opening the embedded database (initdb on a first start, recovery after a crash): then the start fails, saying so
+  HUB_EMBEDDED_OPEN_TIMEOUT_MS: int(1000, 3_600_000, 300_000),
   // unset: "demo" on the embedded store, "none" on a PostgreSQL server (resolved below)
   HUB_SEED: oneOf(["demo", "none"]).optional(),
   HUB_SEED_DECLARATIONS: int(0, 10_000_000, 3000),

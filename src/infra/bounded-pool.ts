@@ -1,4 +1,4 @@
-import { Pool, type PoolClient, type PoolConfig } from "pg";
+import { Client, Pool, type ClientConfig, type PoolClient, type PoolConfig } from "pg";
 
 /** How long the hub waits on PostgreSQL, and how many requests may wait for a connection. */
 export interface DatabaseLimits {
@@ -25,20 +25,25 @@ type ConnectCallback = (err: Error | undefined, client?: PoolClient, release?: (
 
 /**
  * A pg pool whose waits are bounded: during a partition requests fail fast with
- * DatabaseUnavailableError (HTTP 503) instead of piling up in memory. pg's own
- * connectionTimeoutMillis bounds connecting; this bounds the wait for a pooled connection
- * and the number of waiters. Embedded (PGlite, in-process): statement timeouts are left
- * to the driver's defaults (no network to lose, and long seed batches are legitimate).
+ * DatabaseUnavailableError (HTTP 503) instead of piling up in memory. Each connection's
+ * opening is bounded by connectMs (on the client: pg-pool's own connectionTimeoutMillis
+ * would also cut the wait of every queued request at connectMs, so a request queued behind
+ * a long statement, as on the embedded store's single connection, failed after 5 s with
+ * "timeout exceeded when trying to connect" instead of HUB_DB_ACQUIRE_TIMEOUT_MS); this
+ * bounds the whole wait for a pooled connection (acquireMs) and the number of waiters.
+ * Embedded (PGlite, in-process): statement timeouts are left to the driver's defaults (no
+ * network to lose, and long seed batches are legitimate).
  */
 export class BoundedPool extends Pool {
   constructor(
     config: PoolConfig,
-    private readonly limits: DatabaseLimits,
+    readonly limits: DatabaseLimits,
     embedded: boolean,
   ) {
     super({
       ...config,
-      connectionTimeoutMillis: limits.connectMs,
+      Client: timedClient(limits.connectMs),
+      connectionTimeoutMillis: 0,
       keepAlive: true,
       ...(embedded ? {} : { statement_timeout: limits.statementMs, query_timeout: limits.statementMs + 2_000 }),
     });
@@ -78,9 +83,21 @@ export class BoundedPool extends Pool {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          reject(err);
+          reject(err.message === CLIENT_CONNECT_TIMEOUT ? new DatabaseUnavailableError(`no connection opened within ${this.limits.connectMs} ms`) : err);
         },
       );
     });
   }
+}
+
+/** What pg's Client fails its connect() with when its connectionTimeoutMillis passes. */
+const CLIENT_CONNECT_TIMEOUT = "timeout expired";
+
+/** pg's Client with connectionTimeoutMillis set: bounds opening a connection, not waiting in the pool's queue. */
+function timedClient(connectMs: number): typeof Client {
+  return class TimedClient extends Client {
+    constructor(config?: string | ClientConfig) {
+      super({ ...(typeof config === "string" ? { connectionString: config } : config), connectionTimeoutMillis: connectMs });
+    }
+  };
 }

@@ -15,7 +15,15 @@ export interface EmbeddedPostgres {
 export interface EmbeddedPostgresOptions {
   /** Start from a tarball written by `dump()` instead of running initdb (~0.7 s instead of ~2.5 s). */
   loadFrom?: string;
+  /** Gives up opening after this long (default 5 min), with an error saying so, instead of waiting forever. */
+  openTimeoutMs?: number;
+  /** Called every 30 s while opening takes longer, with the time spent so far (the hub logs it). */
+  onSlowOpen?: (ms: number) => void;
 }
+
+export const DEFAULT_OPEN_TIMEOUT_MS = 300_000;
+const SLOW_OPEN_EVERY_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
 
 /**
  * PostgreSQL compiled to WASM (@electric-sql/pglite), served on 127.0.0.1 and a free port by
@@ -62,8 +70,9 @@ export async function startEmbeddedPostgres(
     },
   });
   const call = requester(worker);
-  const { port } = await call<{ port: number }>({ type: "start" }).catch(async (err) => {
-    await worker.terminate();
+  const { port } = await opened(call<{ port: number }>({ type: "start" }), location, options).catch(async (err) => {
+    // bounded: a worker stuck in WASM must not keep this start from reporting its error
+    await Promise.race([worker.terminate(), new Promise((r) => setTimeout(r, 5000).unref())]);
     unlock();
     throw err;
   });
@@ -74,10 +83,45 @@ export async function startEmbeddedPostgres(
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     dump: (file) => call({ type: "dump", file: path.resolve(file) }),
     stop() {
-      stopped ??= call({ type: "stop" }).finally(() => worker.terminate().then(() => unlock()));
+      // bounded: a close that does not end (a connection that never closes) must not hold the
+      // process; what was committed is in the WAL, and the next start recovers from it
+      stopped ??= within(call({ type: "stop" }), STOP_TIMEOUT_MS, `The embedded database did not close within ${STOP_TIMEOUT_MS / 1000} s: stopped it`).finally(() =>
+        worker.terminate().then(() => unlock()),
+      );
       return stopped;
     },
   };
+}
+
+/** The worker's start (initdb, or crash recovery, then listening), bounded by options.openTimeoutMs. */
+async function opened<T>(start: Promise<T>, location: string, options: EmbeddedPostgresOptions): Promise<T> {
+  const began = Date.now();
+  const limit = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+  const slow = setInterval(() => options.onSlowOpen?.(Date.now() - began), SLOW_OPEN_EVERY_MS);
+  const where = location === "memory://" ? "in memory" : `in ${location}`;
+  try {
+    return await within(
+      start,
+      limit,
+      `The embedded database (PGlite) ${where} did not open within ${Math.round(limit / 1000)} s: this start gave up. ` +
+        `Start again (a busy machine can be that slow: HUB_EMBEDDED_OPEN_TIMEOUT_MS sets the limit); if it happens again, keep a copy of the folder for a report.`,
+    );
+  } finally {
+    clearInterval(slow);
+  }
+}
+
+/** `work`, or an Error with `message` once `ms` have passed. */
+async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // One request at a time to the worker; a crash of the worker fails the pending request.
@@ -119,7 +163,7 @@ const fs = require("node:fs");
 const net = require("node:net");
 const { PGlite } = require(workerData.pglite);
 const { PGLiteSocketHandler, PGLiteSocketServer } = require(workerData.socket);
-let db, tcp, queue, active = null;
+let db, tcp, active = null;
 const waiting = [];
 
 function serveNext() {
@@ -127,15 +171,21 @@ function serveNext() {
   const socket = waiting.shift();
   if (!socket) return;
   if (socket.destroyed) return serveNext();
-  const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+  // A query queue per connection: pglite-socket's queue refuses every other handler while
+  // PGlite is in a transaction its last handler opened, and stops for good after a failed
+  // message; shared, either would leave every later connection unanswered.
+  const handler = new PGLiteSocketHandler({ queryQueue: queueFor(db), closeOnDetach: true });
   active = handler;
   let finished = false;
   const finish = async () => {
     if (finished) return;
     finished = true;
-    await handler.detach(true).catch(() => {}); // also rolls back a transaction left open
+    await handler.detach(true).catch(() => {});
     // One PGlite session serves every connection in turn: what a connection left in it
-    // (prepared statements, settings) must not reach the next one, as with a real server.
+    // (a transaction, even one whose BEGIN ran after the client left; prepared statements,
+    // settings) must not reach the next one, as with a real server. Both wait for a
+    // statement still running (PGlite's mutex), then clean up after it.
+    await db.exec("ROLLBACK").catch(() => {});
     await db.exec("DISCARD ALL").catch(() => {});
     active = null;
     serveNext();
@@ -145,15 +195,17 @@ function serveNext() {
   handler.attach(socket).catch(finish);
 }
 
+// pglite-socket 0.2.17 exports no way to build the query queue a handler needs; take the
+// one of an (unstarted) PGLiteSocketServer, whose own accept loop rejects extra clients.
+const queueFor = (db) => new PGLiteSocketServer({ db }).queryQueue;
+
 const handlers = {
   async start() {
     const opts = {};
     if (workerData.loadFrom) opts.loadDataDir = new Blob([fs.readFileSync(workerData.loadFrom)]);
     db = await PGlite.create(workerData.location, opts);
-    // pglite-socket 0.2.17 exports no way to build the query queue a handler needs; take
-    // the one of an (unstarted) PGLiteSocketServer, whose own accept loop rejects extra clients.
-    queue = new PGLiteSocketServer({ db }).queryQueue;
     tcp = net.createServer((socket) => {
+      if (!tcp) return socket.destroy(); // stopping: server.close() would wait for it forever
       waiting.push(socket);
       serveNext();
     });

@@ -269,6 +269,7 @@ export interface RawQueryable {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
+const CHECK_TIMEOUT_MS = 60_000;
 const APPLIED_SQL = `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
 const TABLE_SQL = `SELECT to_regclass('_prisma_migrations')::text AS t`;
 
@@ -281,7 +282,8 @@ const TABLE_SQL = `SELECT to_regclass('_prisma_migrations')::text AS t`;
 export async function pendingMigrations(db: string | RawQueryable): Promise<string[]> {
   let applied: string[];
   if (typeof db === "string") {
-    const client = new Client({ connectionString: db });
+    // bounded: a start whose database does not answer fails saying so instead of waiting forever
+    const client = new Client({ connectionString: db, connectionTimeoutMillis: CHECK_TIMEOUT_MS, query_timeout: CHECK_TIMEOUT_MS });
     await client.connect();
     try {
       const exists = (await client.query<{ t: string | null }>(TABLE_SQL)).rows[0]?.t;

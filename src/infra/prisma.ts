@@ -47,7 +47,9 @@ export function createPrismaClient(url: string, opts: PrismaClientOptions): Pris
 export function sideClient(prisma: PrismaClient, max: number): PrismaClient | null {
   const pool = pools.get(prisma);
   if (!pool || embeddedClients.has(prisma)) return null;
-  const side = new Pool({ ...pool.options, max, allowExitOnIdle: true });
+  // its waits stay bounded by the connect timeout as before (BoundedPool bounds its own queue)
+  const queueMs = pool instanceof BoundedPool ? pool.limits.connectMs : pool.options.connectionTimeoutMillis;
+  const side = new Pool({ ...pool.options, connectionTimeoutMillis: queueMs, max, allowExitOnIdle: true });
   for (const listener of pool.listeners("connect")) side.on("connect", listener as (client: unknown) => void);
   side.on("error", () => {}); // an idle connection dropped: the next query opens another
   const client = new PrismaClient({ adapter: new PrismaPg(side, { disposeExternalPool: true }) });

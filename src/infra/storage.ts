@@ -21,14 +21,22 @@ export async function openStorage(config: Config, log: Logger): Promise<Storage>
     log.info({ database: redactUrl(config.DATABASE_URL) }, "using PostgreSQL");
     return { url: config.DATABASE_URL, embedded: null };
   }
-  log.info({ dataDir: path.resolve(config.HUB_DATA_DIR) }, "starting embedded PostgreSQL (PGlite)");
-  const embedded = await startEmbeddedPostgres(config.HUB_DATA_DIR);
+  const dataDir = path.resolve(config.HUB_DATA_DIR);
+  log.info({ dataDir }, "starting embedded PostgreSQL (PGlite)");
+  const started = Date.now();
+  const embedded = await startEmbeddedPostgres(config.HUB_DATA_DIR, {
+    openTimeoutMs: config.HUB_EMBEDDED_OPEN_TIMEOUT_MS,
+    onSlowOpen: (ms) => log.warn({ dataDir, ms, limitMs: config.HUB_EMBEDDED_OPEN_TIMEOUT_MS }, "embedded PostgreSQL (PGlite) is still opening"),
+  });
+  log.info({ ms: Date.now() - started }, "embedded PostgreSQL (PGlite) open");
   return { url: embedded.url, embedded };
 }
 
 /** Applies pending migrations, logging before and after (the first start's longest silent step otherwise). */
 export async function migrate(url: string, log: Logger): Promise<void> {
-  const pending = await pendingMigrations(url);
+  const pending = await pendingMigrations(url).catch((err: unknown) => {
+    throw new Error(`The database did not answer the check of its migrations: ${(err as Error).message}`);
+  });
   if (!pending.length) return;
   const started = Date.now();
   log.info({ pending: pending.length, first: pending[0], last: pending[pending.length - 1] }, "applying migrations");

@@ -102,7 +102,7 @@ export interface SeedDeclarationsOptions {
   offset?: number;
   /** declarations per transaction (default 1000) */
   batchSize?: number;
-  /** batches in flight at once (default 1); on the embedded database the pool of one connection runs them in turn */
+  /** batches written at once (default 1; the next batch is generated meanwhile); 1 on the embedded database, whose pool has one connection */
   concurrency?: number;
   /** timestamps end before this instant (default now) */
   now?: Date;
@@ -143,7 +143,11 @@ export async function seedDeclarations(prisma: PrismaClient, world: SeedWorld, c
   let failure: unknown;
 
   for (let start = 0; start < count && failure === undefined; start += batchSize) {
+    // generated while the batches in flight are written; written once one of them is done,
+    // so no batch waits for a connection (the embedded store's pool has one)
     const batch = generateDeclarations(world, rules, offset + start, Math.min(batchSize, count - start), { seed: opts.seed, now });
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (failure !== undefined) break;
     const p: Promise<void> = write(batchStatements(batch)).then(
       () => {
         inFlight.delete(p);
@@ -156,7 +160,6 @@ export async function seedDeclarations(prisma: PrismaClient, world: SeedWorld, c
       },
     );
     inFlight.add(p);
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   if (failure !== undefined) throw failure;
@@ -181,10 +184,11 @@ export async function seedDemoWorld(hub: Hub, opts: { declarations: number; log:
     seed: opts.seed,
     offset,
     rules: hub.services.rules,
-    // A real server takes a few batches at once. The embedded one serves one connection
-    // (the pool of 1 queues the second transaction), but generating the next batch while
-    // the previous one is written still overlaps CPU work with PGlite's, in its own thread.
-    concurrency: hub.config.DATABASE_URL ? 3 : 2,
+    // A real server takes a few batches at once (no more than the pool has connections). The
+    // embedded one serves one connection: a second batch would only wait for it in the pool,
+    // and fail after HUB_DB_ACQUIRE_TIMEOUT_MS on a busy machine; generating the next batch
+    // overlaps the write (PGlite's own thread) anyway.
+    concurrency: hub.config.DATABASE_URL ? Math.min(3, hub.config.HUB_DB_POOL_SIZE) : 1,
     onProgress: (done, total) => {
       if (done - lastLogged >= 10_000 || done === total) {
         lastLogged = done;

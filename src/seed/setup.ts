@@ -92,9 +92,10 @@ async function seedDemo(hub: Hub, target: number, log: Logger): Promise<SeedWorl
   const counts = await seedDeclarations(hub.prisma, world, count, {
     offset: stored,
     rules: hub.services.rules,
-    // A real server takes a few batches at once; the embedded one serves one connection,
-    // but generating the next batch overlaps the write of the last.
-    concurrency: hub.config.DATABASE_URL ? 3 : 2,
+    // A real server takes a few batches at once (no more than the pool has connections); the
+    // embedded one serves one connection (a second batch would wait for it in the pool and,
+    // on a busy machine, time out there). Generating the next batch overlaps the write either way.
+    concurrency: hub.config.DATABASE_URL ? Math.min(3, hub.config.HUB_DB_POOL_SIZE) : 1,
     batchSize: 500,
     onProgress: (done, total) => {
       if (done - lastLogged < every && done !== total) return;

@@ -304,7 +304,7 @@ export async function startServer(
       // browsers get the hub's own IDE (src/server/web.ts), not Apollo's CDN-hosted pages
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      { async serverWillStart() { return { drainServer: () => closeSockets(wsServer, wsCleanup) }; } },
     ],
   });
   await apollo.start();
@@ -370,4 +370,17 @@ export async function startServer(
       await rateLimit.close();
     },
   };
+}
+
+/** A peer that does not answer the close handshake (a frozen browser) is cut off after this, not ws's 30 s. */
+const WS_CLOSE_GRACE_MS = 3000;
+
+/** Closes every WebSocket with 1001 (graphql-ws's dispose), then cuts off those still open after the grace. */
+async function closeSockets(wsServer: WebSocketServer, wsCleanup: { dispose(): Promise<void> | void }): Promise<void> {
+  const cutOff = setTimeout(() => wsServer.clients.forEach((socket) => socket.terminate()), WS_CLOSE_GRACE_MS);
+  try {
+    await wsCleanup.dispose();
+  } finally {
+    clearTimeout(cutOff);
+  }
 }

@@ -23,10 +23,13 @@ const FLAGS = [
 export interface BrowserSession {
   page: Page;
   context: BrowserContext;
+  /** Chromium's --user-data-dir (a fresh folder per session; killChromium finds its processes by it) */
+  profile: string;
   /** every request the pages made, as URLs (off-host ones included, although refused) */
   requests: string[];
   /** console errors, uncaught page errors and requests refused as off-host */
   problems: string[];
+  /** Closes the browser; after 10 s kills it (and its process group) instead. */
   close(): Promise<void>;
 }
 
@@ -67,11 +70,58 @@ export async function openBrowser(opts: { timeoutMs?: number } = {}): Promise<Br
   return {
     page,
     context,
+    profile,
     requests,
     problems,
     async close() {
-      await context.close();
+      // bounded: a Chromium that does not close (a frozen renderer on a loaded machine) would
+      // hold the suite's afterAll, and its pipes jest, forever
+      const closed = context.close().then(() => true, () => true);
+      if (!(await settledWithin(closed, CLOSE_DEADLINE_MS))) {
+        killChromium(profile);
+        await settledWithin(closed, 5000);
+      }
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+const CLOSE_DEADLINE_MS = 10_000;
+
+/** Whether `work` settled within `ms`. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Processes of the Chromium started on `profile` (its --user-data-dir): the browser and those of its helpers that name it. */
+export function chromiumPids(profile: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes(`--user-data-dir=${profile}`)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs the Chromium started on `profile` with its process group (Playwright starts it as a group leader). */
+function killChromium(profile: string): void {
+  for (const pid of chromiumPids(profile)) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // not a group leader, or gone already
+      }
+    }
+  }
 }

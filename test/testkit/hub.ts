@@ -78,13 +78,34 @@ export async function startTestHub(
       return contextValue.authz.reportDenials(result);
     },
     async stop() {
-      await server?.stop();
-      await hub.accessLog.close();
-      await hub.events.close();
-      await hub.services.analytics.close();
-      await db.close();
+      // bounded: a step that does not end fails the suite's afterAll saying which, and the
+      // rest still runs (left open, the server or the embedded database would keep jest alive)
+      const late: string[] = [];
+      const step = async (what: string, work: () => Promise<unknown> | undefined) => {
+        if (!(await settles(work(), STOP_STEP_MS))) late.push(what);
+      };
+      await step("the HTTP and WebSocket server", () => server?.stop());
+      if (late.length) server?.httpServer.closeAllConnections();
+      await step("the access log", () => hub.accessLog.close());
+      await step("pub/sub", () => hub.events.close());
+      await step("analytics", () => hub.services.analytics.close());
+      await step("the database", () => db.close());
+      if (late.length) throw new Error(`the test hub did not stop within ${STOP_STEP_MS / 1000} s at: ${late.join(", ")}`);
     },
   };
+}
+
+const STOP_STEP_MS = 15_000;
+
+/** Whether `work` ended within `ms` (its error, if any, is thrown). */
+async function settles(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([Promise.resolve(work).then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sharedDatabase(of: TestDatabase): TestDatabase {
