@@ -372,7 +372,7 @@ export async function startServer(
   };
 }
 
-/** A peer that does not answer the close handshake (a frozen browser) is cut off after this, not ws's 30 s. */
+/** A peer that does not answer the close handshake (a frozen browser) is cut off after this (ws waits 30 s). */
 const WS_CLOSE_GRACE_MS = 3000;
 
 /** Closes every WebSocket with 1001 (graphql-ws's dispose), then cuts off those still open after the grace. */
