@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { lockDataDir } from "./data-dir-lock";
+import { settledWithin, within } from "../shared/deadline";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL for `pg`, PrismaPg and the migration engine. */
@@ -72,7 +73,7 @@ export async function startEmbeddedPostgres(
   const call = requester(worker);
   const { port } = await opened(call<{ port: number }>({ type: "start" }), location, options).catch(async (err) => {
     // bounded: a worker stuck in WASM must not keep this start from reporting its error
-    await Promise.race([worker.terminate(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await settledWithin(worker.terminate(), 5000);
     unlock();
     throw err;
   });
@@ -108,19 +109,6 @@ async function opened<T>(start: Promise<T>, location: string, options: EmbeddedP
     );
   } finally {
     clearInterval(slow);
-  }
-}
-
-/** `work`, or an Error with `message` once `ms` have passed. */
-async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

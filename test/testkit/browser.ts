@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { settledWithin } from "../../src/shared/deadline";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -87,17 +88,6 @@ export async function openBrowser(opts: { timeoutMs?: number } = {}): Promise<Br
 }
 
 const CLOSE_DEADLINE_MS = 10_000;
-
-/** Whether `work` settled within `ms`. */
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([work.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Processes of the Chromium started on `profile` (its --user-data-dir): the browser and those of its helpers that name it. */
 export function chromiumPids(profile: string): number[] {

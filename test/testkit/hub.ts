@@ -12,6 +12,7 @@ import type { Principal } from "../../src/authz/principal";
 import type { DataCategory, Contribution, PartyKind, Role } from "../../src/generated/prisma/enums";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { createPrismaClient } from "../../src/infra/prisma";
+import { settledWithin } from "../../src/shared/deadline";
 import { loadShippedRuleSets } from "../../src/modules/rules";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
@@ -82,7 +83,7 @@ export async function startTestHub(
       // rest still runs (left open, the server or the embedded database would keep jest alive)
       const late: string[] = [];
       const step = async (what: string, work: () => Promise<unknown> | undefined) => {
-        if (!(await settles(work(), STOP_STEP_MS))) late.push(what);
+        if (!(await settledWithin(work(), STOP_STEP_MS))) late.push(what);
       };
       await step("the HTTP and WebSocket server", () => server?.stop());
       if (late.length) server?.httpServer.closeAllConnections();
@@ -96,17 +97,6 @@ export async function startTestHub(
 }
 
 const STOP_STEP_MS = 15_000;
-
-/** Whether `work` ended within `ms` (its error, if any, is thrown). */
-async function settles(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([Promise.resolve(work).then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function sharedDatabase(of: TestDatabase): TestDatabase {
   if (of.embedded) throw new Error("the embedded database serves one instance; use TEST_DB=postgres");
