@@ -65,13 +65,14 @@ export class PolicySql {
    */
   branches(d: string, categories: Iterable<DataCategory>, limit = 8): { where: Prisma.Sql; policy: PolicySql }[] | null {
     const terms = this.terms(d, categories, null, limit);
-    return (
-      terms &&
-      [...new Map(terms.map((t) => [keyOf(basisSql(andBases(t))), t])).values()].map((t) => ({
-        where: basisSql(andBases(t)),
-        policy: new PolicySql(this.policy, new Set([...this.granted, ...t.map((b) => keyOf(basisSql(b)))])),
-      }))
-    );
+    if (!terms) return null;
+    // each branch once, by its condition
+    const byWhere = new Map<string, { where: Prisma.Sql; policy: PolicySql }>();
+    for (const t of terms) {
+      const where = basisSql(andBases(t));
+      byWhere.set(keyOf(where), { where, policy: new PolicySql(this.policy, new Set([...this.granted, ...t.map((b) => keyOf(basisSql(b)))])) });
+    }
+    return [...byWhere.values()];
   }
 
   /** AND over the categories of (OR of its bases), multiplied out: the common bases, then the products of the rest. */

@@ -117,7 +117,7 @@ describe("the analysts' page plans", () => {
     const own = Prisma.sql`d."filerId" = ${platform.id}::uuid`;
     const hk = Prisma.sql`d."originCountry" = 'HK'`;
     const recent = Prisma.sql`d."filedAt" > ${new Date(Date.now() - 30 * 60_000).toISOString().replace("Z", "")}::timestamp`;
-    const over = { visible: Prisma.sql`(${own} OR ${hk})`, branches: [{ visible: own, filter: recent }, { visible: hk, filter: Prisma.sql`TRUE` }] };
+    const over = { visible: Prisma.sql`(${own} OR ${hk})`, branches: () => [{ visible: own, filter: recent }, { visible: hk, filter: Prisma.sql`TRUE` }] };
     const spy = jest.spyOn(t.hub.services.analytics.db, "query");
     for (const desc of [true, false]) {
       // the branches' filters differ (as a filter compiled within each may): each branch's own is applied

@@ -203,7 +203,7 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   const signature = args.orderBy.map((o) => `${o.field}:${o.direction}`).join(",");
   const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
   const repo = new ListRepository(service.db);
-  const branches = service.branches(compiled.policySql, money, args.where, categories);
+  const branches = () => service.branches(compiled.policySql, money, args.where, categories);
   const rows = await repo.page({ visible, filter: compiled.sql, setwise: compiled.setwise, branches, keys, after, take: args.first + 1 });
   const page = rows.slice(0, args.first);
   // holders of the related records (holds, alerts, ...) the filter was evaluated on; the

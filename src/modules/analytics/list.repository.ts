@@ -61,9 +61,10 @@ export interface PageQuery {
   setwise?: Prisma.Sql;
   /**
    * The same `visible AND setwise`, as an OR of the policy's branches, each with the filter
-   * compiled within it (PolicySql.branches): for all matches at once, one scan per branch
+   * compiled within it (PolicySql.branches): for all matches at once, one scan per branch.
+   * Asked for only when that plan runs (a walk that fills the page needs none)
    */
-  branches?: { visible: Prisma.Sql; filter: Prisma.Sql }[];
+  branches?: () => { visible: Prisma.Sql; filter: Prisma.Sql }[] | undefined;
   keys: { spec: SortSpec; desc: boolean }[];
   /** values of the keys and the id of the last row of the previous page */
   after: { values: string[]; id: string } | null;
@@ -165,7 +166,7 @@ export class ListRepository {
    */
   private async matchesThenSort(q: PageQuery): Promise<Row[]> {
     const { order, text } = this.parts(q);
-    const branches = q.branches ?? [{ visible: q.visible, filter: q.setwise ?? q.filter }];
+    const branches = q.branches?.() ?? [{ visible: q.visible, filter: q.setwise ?? q.filter }];
     const selects = branches.map((b) => {
       const { conds, keys } = this.parts(q, b.visible);
       return Prisma.sql`SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, b.filter], " AND ")}`;
