@@ -13,6 +13,7 @@ import { Pool } from "pg";
 import type { Hub } from "../../src/hub";
 import type { Principal } from "../../src/authz/principal";
 import { createContext } from "../../src/context/context";
+import { analyticsSettings, analyticsTuning } from "../../src/modules/analytics/analytics.db";
 import { fmtMs, heading, median, note, nowMs, table } from "./util";
 
 export interface AnalyticsBenchDeps {
@@ -145,10 +146,21 @@ async function benchStats(d: AnalyticsBenchDeps): Promise<void> {
   const pool = new Pool({ connectionString: d.url, max: 1 });
   try {
     const min = d.hub.config.HUB_STATS_MIN_GROUP_SIZE;
+    // like with like: in a transaction with the hub's analytics settings (time limit, JIT,
+    // work_mem, parallel workers, random page cost), as AnalyticsDb runs the hub's statement
+    const settings = analyticsSettings(analyticsTuning(d.hub.config));
     const hand = async () => {
-      const t0 = nowMs();
-      const r = await pool.query(HAND_SQL, ["DE", min]);
-      return { ms: nowMs() - t0, rows: r.rows };
+      const client = await pool.connect();
+      try {
+        const t0 = nowMs();
+        await client.query("BEGIN READ ONLY");
+        await client.query(settings.text, settings.values);
+        const r = await client.query(HAND_SQL, ["DE", min]);
+        await client.query("COMMIT");
+        return { ms: nowMs() - t0, rows: r.rows };
+      } finally {
+        client.release();
+      }
     };
     // the hub's groups must be the hand-written ones, or the comparison means nothing
     const hub = await run(d, d.customs, STATS);

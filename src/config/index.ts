@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, int, oneOf, sizeLimit, postgresUrl, describeIssue } from "./vars";
+import { ConfigError, int, num, oneOf, sizeLimit, postgresUrl, describeIssue } from "./vars";
 
 export { ConfigError } from "./vars";
 
@@ -69,6 +69,8 @@ const schema = z.object({
   HUB_STATS_MIN_GROUP_SIZE: int(1, 1000000, 5),
   HUB_ANALYTICS_TIMEOUT_MS: int(10, 600000, 10000),
   HUB_ANALYTICS_MAX_COST: int(1, 1000000, 2000),
+  HUB_ANALYTICS_PARALLEL_WORKERS: int(0, 64, 0),
+  HUB_ANALYTICS_RANDOM_PAGE_COST: num(1, 100, 1.1),
   // totalCount of declarations pages: exact up to this many, past it this many and totalCountIsExact false
   HUB_COUNT_LIMIT: int(1, 100_000_000, 10000),
   // the GraphQL IDE at /graphql for browsers, introspection and the measurement page at

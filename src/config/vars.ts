@@ -14,6 +14,12 @@ export function int(min: number, max: number, def: number) {
   return z.coerce.number(allowed).int(allowed).min(min, allowed).max(max, allowed).default(def);
 }
 
+/** A number (decimals allowed) within [min, max]. */
+export function num(min: number, max: number, def: number) {
+  const allowed = `a number from ${min} to ${max} (default ${def})`;
+  return z.coerce.number(allowed).min(min, allowed).max(max, allowed).default(def);
+}
+
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, `one of ${values.join(", ")}`);
 }

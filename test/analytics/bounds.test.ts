@@ -39,6 +39,24 @@ onServer("analytics bounds (PostgreSQL)", () => {
     }
   });
 
+  it("analytics SQL runs with the configured planner settings, for its transaction alone", async () => {
+    const pool = createReadPool(replica.url, 1);
+    const settings = Prisma.sql`SELECT current_setting('max_parallel_workers_per_gather') AS workers, current_setting('random_page_cost') AS cost, current_setting('jit') AS jit`;
+    try {
+      // the defaults: no parallel workers, a random page read costed as on SSDs
+      expect(await t.hub.services.analytics.db.query(settings)).toEqual([{ workers: "0", cost: "1.1", jit: "off" }]);
+      // the session keeps the server's own settings once the transaction ends (one connection in the pool)
+      const own = async () => (await pool.query("SELECT current_setting('random_page_cost') AS cost")).rows;
+      const before = await own();
+      expect(before).not.toEqual([{ cost: "2.5" }]);
+      const db = new AnalyticsDb(pool, 1000, "replica", { parallelWorkers: 3, randomPageCost: 2.5 });
+      expect(await db.query(settings)).toEqual([{ workers: "3", cost: "2.5", jit: "off" }]);
+      expect(await own()).toEqual(before);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("declarationStats reads the replica; filing writes the primary", async () => {
     const customs = await makeParty(t, "CUSTOMS", "DE", "Zoll");
     const platform = await makeParty(t, "PLATFORM", "IE", "Platform");

@@ -128,6 +128,39 @@ describe("the analysts' page plans", () => {
     spy.mockRestore();
   });
 
+  it("a converted amount in the sort and the filter is tested after the scan (StagedFilter), pages as a plain ORDER BY", async () => {
+    const money = await t.hub.services.analytics.money();
+    // totals with ties; CNY has no rate here: its rows have no amount in EUR, match no amount condition and rank nowhere
+    for (const [i, d] of ids.entries()) {
+      await t.db.prisma.declaration.update({ where: { id: d.id }, data: { totalValue: String((i % 5) * 10 + 5), currency: i % 6 === 0 ? "CNY" : "EUR" } });
+    }
+    const eur = (sql: Prisma.Sql) => money.inReference(sql, Prisma.raw(`d."currency"`), Prisma.raw(`d."filedAt"`));
+    const scan = Prisma.sql`d."originCountry" = 'CN'`;
+    const after = Prisma.sql`${eur(Prisma.raw(`d."totalValue"`))} > 10`;
+    const visible = Prisma.sql`d."filerId" = ${platform.id}::uuid`;
+    const spy = jest.spyOn(t.hub.services.analytics.db, "query");
+    for (const desc of [true, false]) {
+      const dir = Prisma.raw(desc ? "DESC" : "ASC");
+      const plain = await t.hub.services.analytics.db.query<{ id: string }>(Prisma.sql`
+        SELECT d."id"::text AS id FROM "Declaration" d WHERE ${visible} AND ${scan} AND ${after}
+        ORDER BY ${eur(Prisma.raw(`d."totalValue"`))} ${dir}, d."id" ${dir}`);
+      const want: string[][] = [];
+      for (let i = 0; i < plain.length; i += 3) want.push(plain.slice(i, i + 3).map((r) => r.id));
+      expect(want.length).toBeGreaterThan(2);
+      const keys = [{ spec: sortSpec("totalValue", money), desc }];
+      const staged = { filter: Prisma.sql`${scan} AND ${after}`, setwise: { scan, after }, keys };
+      expect(await allPages({ first: 1, max: 1 }, staged.filter, 3, desc, staged)).toEqual(want);
+      // the same through a branch of the policy
+      const branches = () => [{ visible, filter: scan, after }];
+      expect(await allPages({ first: 1, max: 1 }, staged.filter, 3, desc, { ...staged, branches })).toEqual(want);
+    }
+    // the conversions run outside the scan: behind OFFSET 0, on the rows it left
+    const all = spy.mock.calls.map(([s]) => s.text).filter((x) => x.includes("MATERIALIZED"));
+    expect(all.length).toBeGreaterThan(4);
+    for (const x of all) expect(x).toMatch(/FROM \(SELECT d\."id", [^)]*FROM "Declaration" d WHERE [^]*OFFSET 0\) d WHERE \(CASE/);
+    spy.mockRestore();
+  });
+
   it("a filter matching nothing: no rows on any plan", async () => {
     const none = Prisma.sql`d."originCountry" = 'ZZ'`;
     expect(await allPages({ first: 3, max: 6 }, none, 5, true)).toEqual([]);

@@ -48,10 +48,12 @@ describe("relations in the split form select exactly what the EXISTS form select
     const placers = [customs, platform, other, carrier, carrier2];
     for (let i = 0; i < 36; i++) {
       const filer = i % 3 === 2 ? other : platform;
+      // 10 EUR, 9 EUR (900 CNY at 100) or 900 EUR: a converted total tells them apart
+      const amount = pick([{ totalValue: "10.00", currency: "EUR" }, { totalValue: "900.00", currency: "CNY" }, { totalValue: "900.00", currency: "EUR" }]);
       const { declaration } = await t.hub.services.declarations.filing.fileOne(
         filer.principal,
         declarationInput({
-          totalValue: "10.00",
+          ...amount,
           destinationCountry: pick(["DE", "DE", "FR", "NL"]),
           carrierId: pick([carrier.id, carrier.id, carrier2.id, null]),
           goodsItems: [
@@ -59,8 +61,8 @@ describe("relations in the split form select exactly what the EXISTS form select
               description: pick(["Cotton T-shirt", "Mobile phone", "Toy car"]),
               quantity: 1,
               netWeightKg: "0.300",
-              value: "10.00",
-              currency: "EUR",
+              value: amount.totalValue,
+              currency: amount.currency,
               hsCode: pick(["610910", "851712", "950300"]),
               originCountry: "CN",
             },
@@ -94,6 +96,8 @@ describe("relations in the split form select exactly what the EXISTS form select
       () => ({ holds: { [pick(["some", "none"])]: pick([{}, { status: { eq: "OPEN" } }, { kind: { eq: "INSPECTION" }, status: { eq: "OPEN" } }]) } }),
       () => ({ riskAlerts: { [pick(["some", "none"])]: pick([{}, { severity: { in: ["HIGH", "CRITICAL"] } }]) } }),
       () => ({ goodsItems: { [pick(["some", "none"])]: pick([{ hsCode: { startsWith: "61" } }, { description: { search: "phone" } }, {}, { value: { gt: "5" } }]) } }),
+      // converted to EUR at the declaration's date: at the top of a branch, a later stage (StagedFilter)
+      () => ({ totalValue: pick([{ gt: "9.50" }, { lte: "10" }]) }),
     ])();
   const filter = (depth: number): DeclarationWhere => {
     if (depth >= 3 || rnd() < 0.35) return leaf();
@@ -101,6 +105,9 @@ describe("relations in the split form select exactly what the EXISTS form select
     if (kind === "NOT") return { NOT: filter(depth + 1) };
     return { [kind]: [filter(depth + 1), filter(depth + 1), ...(rnd() < 0.4 ? [filter(depth + 1)] : [])] };
   };
+
+  /** branches with a later stage (StagedFilter.after) in the current test */
+  let staged = 0;
 
   async function selected(viewer: TestParty, where: DeclarationWhere) {
     const service = t.hub.services.analytics;
@@ -116,12 +123,15 @@ describe("relations in the split form select exactly what the EXISTS form select
     const branches = service.branches(compiled.policySql, money, where, [...compiled.categories]) ?? [];
     const inBranches = new Set<string>();
     for (const b of branches) {
-      const rows = await service.db.query<{ id: string }>(Prisma.sql`SELECT d."id"::text AS id FROM "Declaration" d WHERE ${b.visible} AND ${b.filter}`);
+      if (b.after) staged++;
+      const rows = await service.db.query<{ id: string }>(Prisma.sql`SELECT d."id"::text AS id FROM "Declaration" d WHERE ${b.visible} AND ${b.filter} AND ${b.after ?? Prisma.sql`TRUE`}`);
       for (const r of rows) inBranches.add(r.id);
     }
+    const { scan, after } = compiled.staged;
     return {
       exists: await run(compiled.sql),
       setwise: await run(compiled.setwise),
+      staged: await run(after ? Prisma.sql`${scan} AND ${after}` : scan),
       branched: branches.length ? [...inBranches].sort() : null,
       rewritten: compiled.setwise.text !== compiled.sql.text,
     };
@@ -133,12 +143,14 @@ describe("relations in the split form select exactly what the EXISTS form select
     ["a filer", () => platform],
   ])("over 120 random filters, as %s", async (_label, viewer) => {
     let rewritten = 0;
+    staged = 0;
     let partial = 0;
     let branched = 0;
     for (let i = 0; i < 120; i++) {
       const where = filter(0);
       const r = await selected(viewer(), where);
       expect({ where, ids: r.setwise }).toEqual({ where, ids: r.exists });
+      expect({ where, ids: r.staged, staged: true }).toEqual({ where, ids: r.exists, staged: true });
       if (r.branched) {
         branched++;
         expect({ where, ids: r.branched, branches: true }).toEqual({ where, ids: r.exists, branches: true });
@@ -149,6 +161,7 @@ describe("relations in the split form select exactly what the EXISTS form select
     // the rewrite did apply, and the filters discriminate (neither always none nor all)
     expect(rewritten).toBeGreaterThan(40);
     expect(branched).toBeGreaterThan(100);
+    expect(staged).toBeGreaterThan(10);
     expect(partial).toBeGreaterThan(30);
   });
 

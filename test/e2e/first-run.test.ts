@@ -103,7 +103,7 @@ describe("a first start", () => {
     const dataDir = path.join(tmp(), "store");
     const r = spawnSync(process.execPath, [MAIN], {
       cwd: ROOT,
-      env: hubEnv(dataDir, 4000, { HUB_BODY_LIMIT: "lots", DATABASE_URL: "mysql://root:hunter2@db/x", HUB_SEED: "maybe" }),
+      env: hubEnv(dataDir, 4000, { HUB_BODY_LIMIT: "lots", DATABASE_URL: "mysql://root:hunter2@db/x", HUB_SEED: "maybe", HUB_ANALYTICS_RANDOM_PAGE_COST: "0.5" }),
       encoding: "utf8",
       timeout: 30_000,
     });
@@ -111,6 +111,7 @@ describe("a first start", () => {
     expect(r.stderr).toContain("HUB_BODY_LIMIT=lots: must be a size such as 2mb, 500kb or 1048576 (bytes)");
     expect(r.stderr).toContain("DATABASE_URL=mysql://root:***@db/x: must be a postgresql:// (or postgres://) URL");
     expect(r.stderr).toContain("HUB_SEED=maybe: must be one of demo, none");
+    expect(r.stderr).toContain("HUB_ANALYTICS_RANDOM_PAGE_COST=0.5: must be a number from 1 to 100 (default 1.1)");
     expect(r.stderr).not.toContain("hunter2");
     expect(fs.existsSync(dataDir)).toBe(false);
   });

@@ -6,7 +6,7 @@ import { PolicySql } from "../../authz/policy-sql";
 import type { Policy } from "../../authz/policy";
 import { HubError } from "../../shared/errors";
 import { Problems } from "../../shared/validation";
-import { AnalyticsDb } from "./analytics.db";
+import { AnalyticsDb, analyticsTuning } from "./analytics.db";
 import { FilterCompiler } from "./filter.compiler";
 import { MoneySql, rateTables } from "./money.sql";
 import { RatesRepository } from "./rates.repository";
@@ -47,7 +47,7 @@ export class AnalyticsService {
     readonly client: PrismaClient,
     private readonly target: "primary" | "replica",
   ) {
-    this.db = new AnalyticsDb(poolOf(client), config.HUB_ANALYTICS_TIMEOUT_MS, target);
+    this.db = new AnalyticsDb(poolOf(client), config.HUB_ANALYTICS_TIMEOUT_MS, target, analyticsTuning(config));
     this.rates = new RatesRepository(this.db);
   }
 
@@ -78,7 +78,10 @@ export class AnalyticsService {
   branches(policySql: PolicySql, money: MoneySql, where: DeclarationWhere | undefined, categories: DataCategory[]) {
     const branches = policySql.branches("d", categories);
     if (!branches?.length) return undefined;
-    return branches.map((b) => ({ visible: b.where, filter: new FilterCompiler(b.policy, money, new Problems()).compile(where, "where").setwise }));
+    return branches.map((b) => {
+      const { scan, after } = new FilterCompiler(b.policy, money, new Problems()).compile(where, "where").staged;
+      return { visible: b.where, filter: scan, after };
+    });
   }
 
   /** totalCount counts up to this many (HUB_COUNT_LIMIT) */
@@ -204,7 +207,7 @@ export async function analyticsPage(service: AnalyticsService, { ctx, policy, ar
   const after = args.after != null ? CursorCodec.decode(args.after, signature, keys.length) : null;
   const repo = new ListRepository(service.db);
   const branches = () => service.branches(compiled.policySql, money, args.where, categories);
-  const rows = await repo.page({ visible, filter: compiled.sql, setwise: compiled.setwise, branches, keys, after, take: args.first + 1 });
+  const rows = await repo.page({ visible, filter: compiled.sql, setwise: compiled.staged, branches, keys, after, take: args.first + 1 });
   const page = rows.slice(0, args.first);
   // holders of the related records (holds, alerts, ...) the filter was evaluated on; the
   // filers of the page are logged with the rows (recordRowsInference)

@@ -80,12 +80,28 @@ export interface CompiledFilter {
    * policy basis beats a probe per declaration
    */
   setwise: Prisma.Sql;
+  /** `setwise` as the plan that tests it on many declarations runs it: `scan` AND `after` (staged) */
+  staged: StagedFilter;
   /** categories read on the declaration itself: the viewer must read them all on a row */
   categories: Set<DataCategory>;
   /** conditions, relations counted 10 each: the query cost's filter part */
   cost: number;
   /** relations the filter reaches, with the categories each of its conditions on them compares (their holders' data is read) */
   relations: Map<string, DataCategory[][]>;
+}
+
+/**
+ * A filter in two stages: `after` holds the top-level conditions on an amount of the
+ * declaration converted to the reference currency (a CASE over the rate table per row),
+ * `scan` the rest (plain columns, relations). The all-matches plan tests `after` only on the
+ * rows `scan` left: PostgreSQL tests a scan's own conditions before any join, so a
+ * conversion would otherwise run on every row the index gives, before a relation's
+ * semi-join had narrowed them. Their AND is the filter (three-valued: both stages exclude a
+ * row whose condition is unknown, as one WHERE does). `after` null: nothing to defer.
+ */
+export interface StagedFilter {
+  scan: Prisma.Sql;
+  after: Prisma.Sql | null;
 }
 
 /**
@@ -99,6 +115,8 @@ export class FilterCompiler {
   private aliases = 0;
   /** subqueries (relations, parties) compiled so far: tells a part that asks one */
   private subqueries = 0;
+  /** amounts of the declaration itself converted so far: tells a part that converts one */
+  private conversions = 0;
 
   constructor(
     private readonly policy: PolicySql,
@@ -112,8 +130,13 @@ export class FilterCompiler {
     const empty = !where || Object.values(where).every((v) => v == null);
     const sql = empty ? Prisma.sql`TRUE` : this.node(where, path, 1, false, true);
     // the same input once more (its problems and cost already counted above)
-    const setwise = empty || !this.relations.size ? sql : new FilterCompiler(this.policy, this.money, new Problems(), true).node(where, path, 1, false, true);
-    return { sql, setwise, categories: this.categories, cost: this.cost, relations: this.relations };
+    const again = new FilterCompiler(this.policy, this.money, new Problems(), true);
+    const parts = empty ? [] : again.parts(where, path, 1, false, true);
+    const setwise = empty || !this.relations.size ? sql : joinAnd(parts);
+    const deferred = parts.filter((p) => p.converts);
+    const rest = parts.filter((p) => !p.converts);
+    const staged = deferred.length ? { scan: rest.length ? joinAnd(rest) : Prisma.sql`TRUE`, after: joinAnd(deferred) } : { scan: setwise, after: null };
+    return { sql, setwise, staged, categories: this.categories, cost: this.cost, relations: this.relations };
   }
 
   /**
@@ -122,9 +145,14 @@ export class FilterCompiler {
    * into a (anti-)join of its own choosing.
    */
   private node(w: DeclarationWhere, path: string, depth: number, negated: boolean, top = false): Prisma.Sql {
+    return joinAnd(this.parts(w, path, depth, negated, top));
+  }
+
+  /** The node's conditions, to be ANDed (none: a problem is recorded; the AND of none reads FALSE). */
+  private parts(w: DeclarationWhere, path: string, depth: number, negated: boolean, top = false): Part[] {
     if (depth > MAX_DEPTH) {
       this.problems.add(path, `nests deeper than ${MAX_DEPTH} levels`);
-      return Prisma.sql`FALSE`;
+      return [];
     }
     const and: Part[] = [];
     for (const [key, value] of Object.entries(w)) {
@@ -134,7 +162,10 @@ export class FilterCompiler {
         const list = value as DeclarationWhere[];
         if (!list.length) this.problems.add(at, "must not be empty");
         const parts = list.map((x, i) => this.part(() => this.node(x, `${at}[${i}]`, depth + 1, negated, top && key === "AND")));
-        if (parts.length) and.push({ sql: Prisma.sql`(${Prisma.join(cheapFirst(parts), key === "AND" ? " AND " : " OR ")})`, heavy: parts.some((p) => p.heavy) });
+        if (parts.length) {
+          const sql = Prisma.sql`(${Prisma.join(cheapFirst(parts), key === "AND" ? " AND " : " OR ")})`;
+          and.push({ sql, heavy: parts.some((p) => p.heavy), converts: parts.some((p) => p.converts) });
+        }
       } else if (key === "NOT") {
         and.push(this.part(() => Prisma.sql`NOT ${this.node(value as DeclarationWhere, at, depth + 1, true)}`));
       } else if (key in DECLARATION_COLUMNS) {
@@ -148,14 +179,14 @@ export class FilterCompiler {
       }
     }
     if (!and.length) this.problems.add(path, "names no condition");
-    return and.length ? Prisma.sql`(${Prisma.join(cheapFirst(and), " AND ")})` : Prisma.sql`FALSE`;
+    return and;
   }
 
-  /** A condition, and whether it (or one under it) asks a subquery. */
+  /** A condition, and whether it (or one under it) asks a subquery or converts an amount of the declaration. */
   private part(make: () => Prisma.Sql): Part {
-    const before = this.subqueries;
+    const [subqueries, conversions] = [this.subqueries, this.conversions];
     const sql = make();
-    return { sql, heavy: this.subqueries > before };
+    return { sql, heavy: this.subqueries > subqueries, converts: this.conversions > conversions };
   }
 
   private party(link: Column, w: PartyWhere, path: string): Prisma.Sql {
@@ -336,6 +367,7 @@ export class FilterCompiler {
       // in the reference currency, at the rate of the record's date
       const date = Prisma.raw(c.date ? `${alias}."${c.date}"` : `d."filedAt"`);
       target = this.money.inReference(column, cur, date);
+      if (alias === "d") this.conversions++;
     }
     const ops = this.rangeOps(target, comparisons, path, (v, at) => this.decimal(v, at));
     return ops.length ? [...pre, ...ops] : [];
@@ -352,6 +384,13 @@ export class FilterCompiler {
 interface Part {
   sql: Prisma.Sql;
   heavy: boolean;
+  /** converts an amount of the declaration itself (StagedFilter) */
+  converts: boolean;
+}
+
+/** The parts as one condition; none: FALSE (a problem was recorded). */
+function joinAnd(parts: Part[]): Prisma.Sql {
+  return parts.length ? Prisma.sql`(${Prisma.join(cheapFirst(parts), " AND ")})` : Prisma.sql`FALSE`;
 }
 
 /**

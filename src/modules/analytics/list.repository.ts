@@ -3,6 +3,7 @@ import { DataCategory } from "../../authz/categories";
 import type { MoneySql } from "./money.sql";
 import type { AnalyticsDb } from "./analytics.db";
 import type { StatsHolder } from "./stats.repository";
+import type { StagedFilter } from "./filter.compiler";
 
 const { STATUS, TRANSPORT, COMMERCIAL } = DataCategory;
 
@@ -14,6 +15,8 @@ export interface SortSpec {
   nullable: boolean;
   /** an index gives rows in this key's order (Declaration(filedAt, id)): a page can walk it */
   walkable?: boolean;
+  /** an amount converted to the reference currency: tested after the scan's conditions (StagedFilter) */
+  converts?: boolean;
 }
 
 export function sortSpec(field: string, money: MoneySql): SortSpec {
@@ -47,6 +50,7 @@ export function sortSpec(field: string, money: MoneySql): SortSpec {
         pgType: "numeric",
         category: COMMERCIAL,
         nullable: true,
+        converts: true,
       };
     default:
       throw new Error(`no sort key ${field}`);
@@ -57,14 +61,14 @@ export interface PageQuery {
   /** the policy: declarations the viewer may read in the categories the filter and sort read */
   visible: Prisma.Sql;
   filter: Prisma.Sql;
-  /** the same filter, its relations as semi-joins (CompiledFilter.setwise): for all matches at once */
-  setwise?: Prisma.Sql;
+  /** the same filter, its relations as semi-joins, in stages (CompiledFilter.staged): for all matches at once */
+  setwise?: StagedFilter;
   /**
    * The same `visible AND setwise`, as an OR of the policy's branches, each with the filter
    * compiled within it (PolicySql.branches): for all matches at once, one scan per branch.
    * Asked for only when that plan runs (a walk that fills the page needs none)
    */
-  branches?: () => { visible: Prisma.Sql; filter: Prisma.Sql }[] | undefined;
+  branches?: () => { visible: Prisma.Sql; filter: Prisma.Sql; after?: Prisma.Sql | null }[] | undefined;
   keys: { spec: SortSpec; desc: boolean }[];
   /** values of the keys and the id of the last row of the previous page */
   after: { values: string[]; id: string } | null;
@@ -118,9 +122,8 @@ export class ListRepository {
   }
 
   private parts(q: PageQuery, visible = q.visible) {
-    const conds: Prisma.Sql[] = [visible];
-    for (const k of q.keys) if (k.spec.nullable) conds.push(Prisma.sql`${k.spec.sql} IS NOT NULL`);
-    if (q.after) conds.push(this.keyset(q));
+    const staged = this.conditions(q, visible);
+    const conds = [...staged.scan, ...staged.after];
     const dir = (desc: boolean) => Prisma.raw(desc ? "DESC" : "ASC");
     const last = q.keys[q.keys.length - 1];
     const order = (key: (i: number) => Prisma.Sql, id: Prisma.Sql) => [
@@ -130,6 +133,21 @@ export class ListRepository {
     const keys = q.keys.map((k, i) => Prisma.sql`${k.spec.sql} AS ${Prisma.raw(`k${i}`)}`);
     const text = q.keys.map((_, i) => Prisma.raw(`k${i}::text AS k${i}`));
     return { conds, order, keys, text };
+  }
+
+  /**
+   * The page's conditions besides the filter: the policy, known sort values, the cursor; those
+   * reading a converted amount apart (`after`), as StagedFilter keeps them.
+   */
+  private conditions(q: PageQuery, visible: Prisma.Sql): { scan: Prisma.Sql[]; after: Prisma.Sql[] } {
+    const out = { scan: [visible], after: [] as Prisma.Sql[] };
+    for (const k of q.keys) if (k.spec.nullable) (k.spec.converts ? out.after : out.scan).push(Prisma.sql`${k.spec.sql} IS NOT NULL`);
+    if (q.after) {
+      const { bound, order } = this.keyset(q);
+      (q.keys[0].spec.converts ? out.after : out.scan).push(bound);
+      (q.keys.some((k) => k.spec.converts) ? out.after : out.scan).push(order);
+    }
+    return out;
   }
 
   private rows(rows: Record<string, string>[], q: PageQuery): Row[] {
@@ -165,11 +183,19 @@ export class ListRepository {
    * where the OR of all would read them all through a bitmap and the table.
    */
   private async matchesThenSort(q: PageQuery): Promise<Row[]> {
-    const { order, text } = this.parts(q);
-    const branches = q.branches?.() ?? [{ visible: q.visible, filter: q.setwise ?? q.filter }];
+    const { order, text, keys } = this.parts(q);
+    const branches = q.branches?.() ?? [{ visible: q.visible, filter: q.setwise?.scan ?? q.filter, after: q.setwise?.after }];
     const selects = branches.map((b) => {
-      const { conds, keys } = this.parts(q, b.visible);
-      return Prisma.sql`SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join([...conds, b.filter], " AND ")}`;
+      const conds = this.conditions(q, b.visible);
+      const scan = [...conds.scan, b.filter];
+      const after = [...conds.after, ...(b.after ? [b.after] : [])];
+      if (!after.length) return Prisma.sql`SELECT d."id", ${Prisma.join(keys, ", ")} FROM "Declaration" d WHERE ${Prisma.join(scan, " AND ")}`;
+      // the scan's rows first, behind OFFSET 0 (PostgreSQL does not pull its conditions up
+      // into it), with the columns the later conditions and keys read (an index holding them
+      // answers without the table); then the conversions, on those rows alone
+      const read = [...new Set(["id", ...[...keys, ...after].flatMap((x) => [...x.text.matchAll(/\bd\."(\w+)"/g)].map((m) => m[1]))])];
+      const columns = Prisma.raw(read.map((c) => `d."${c}"`).join(", "));
+      return Prisma.sql`SELECT d."id", ${Prisma.join(keys, ", ")} FROM (SELECT ${columns} FROM "Declaration" d WHERE ${Prisma.join(scan, " AND ")} OFFSET 0) d WHERE ${Prisma.join(after, " AND ")}`;
     });
     const rows = await this.db.query<Record<string, string>>(Prisma.sql`
       WITH m AS MATERIALIZED (${Prisma.join(selects, " UNION ")})
@@ -179,8 +205,11 @@ export class ListRepository {
     return this.rows(rows, q);
   }
 
-  /** (k1, ..., id) after the cursor, each key in its own direction; the id breaks ties in the last key's. */
-  private keyset(q: PageQuery): Prisma.Sql {
+  /**
+   * (k1, ..., id) after the cursor, each key in its own direction; the id breaks ties in the
+   * last key's. `bound`: the first key's bound alone as well, so an index on it starts at the cursor.
+   */
+  private keyset(q: PageQuery): { bound: Prisma.Sql; order: Prisma.Sql } {
     const after = q.after!;
     const terms = [
       ...q.keys.map((k, i) => ({ sql: k.spec.sql, value: Prisma.sql`${after.values[i]}::${Prisma.raw(k.spec.pgType)}`, desc: k.desc })),
@@ -191,10 +220,9 @@ export class ListRepository {
       const step = Prisma.sql`${t.sql} ${Prisma.raw(t.desc ? "<" : ">")} ${t.value}`;
       return Prisma.sql`(${Prisma.join([...eq, step], " AND ")})`;
     });
-    // the first key's bound alone as well: an index on it starts at the cursor
     const first = terms[0];
     const bound = Prisma.sql`${first.sql} ${Prisma.raw(first.desc ? "<=" : ">=")} ${first.value}`;
-    return Prisma.sql`(${Prisma.join(ors, " OR ")}) AND ${bound}`;
+    return { bound, order: Prisma.sql`(${Prisma.join(ors, " OR ")})` };
   }
 
   /**
