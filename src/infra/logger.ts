@@ -19,23 +19,28 @@ export interface LogDestination extends pino.DestinationStream {
 
 /**
  * Where the hub's JSON lines go: stdout (fd 1) or a file, written asynchronously in batches
- * of BATCH_BYTES (sonic-boom writes a string above its maxWrite of 16 KB as it comes). One write per line (pino's default) cost a system call and a thread-pool
- * round trip per request. The lines are gathered here, not by sonic-boom's `minLength`:
- * sonic-boom measures its whole pending buffer (Buffer.byteLength of a string it just grew)
- * on every line, copying up to 16 KB per request (bench section 2b; README "Observability").
- * Lines still gathered are written on exit; a process killed with SIGKILL loses at most the
- * last FLUSH_MS of lines.
+ * of up to BATCH_BYTES. Each line is encoded into the batch's buffer as it comes (its string
+ * is garbage at once, rather than kept until the batch is written), and sonic-boom is handed
+ * the batch as a Buffer (contentMode "buffer"): handed a string, it measured it
+ * (Buffer.byteLength), encoded it to write it and encoded it again once written
+ * (releaseWritingBuf), three passes over each 64 KB. The lines are gathered here, not by
+ * sonic-boom's `minLength`, which re-measures its whole pending buffer on every line. One
+ * write per line (pino's default) cost a system call and a thread-pool round trip per
+ * request. Lines still gathered are written on exit; a process killed with SIGKILL loses at
+ * most the last FLUSH_MS of lines.
  */
 export function logDestination(dest: number | string = 1): LogDestination {
-  const out = pino.destination({ dest, sync: false, mkdir: typeof dest === "string" });
-  let lines: string[] = [];
+  const out = pino.destination({ dest, sync: false, mkdir: typeof dest === "string", contentMode: "buffer" });
+  // in contentMode "buffer" sonic-boom's write() takes Buffers (its types name strings only)
+  const put = (bytes: Buffer) => out.write(bytes as unknown as string);
+  let batch = Buffer.allocUnsafe(BATCH_BYTES);
   let size = 0;
   const drain = () => {
     if (size === 0) return;
-    const text = lines.length === 1 ? lines[0] : lines.join("");
-    lines = [];
+    const full = batch.subarray(0, size);
+    batch = Buffer.allocUnsafe(BATCH_BYTES); // sonic-boom keeps `full` until it is written
     size = 0;
-    out.write(text);
+    put(full);
   };
   const timer = setInterval(() => {
     try {
@@ -47,9 +52,12 @@ export function logDestination(dest: number | string = 1): LogDestination {
   timer.unref();
   const destination: LogDestination = {
     write(line: string) {
-      lines.push(line);
-      size += line.length; // UTF-16 units: a threshold, not an exact byte count
-      if (size >= BATCH_BYTES) drain();
+      const most = line.length * 3; // UTF-8 bytes of a UTF-16 unit: at most 3
+      if (size + most > BATCH_BYTES) {
+        drain();
+        if (most > BATCH_BYTES) return void put(Buffer.from(line)); // a line too long for a batch goes alone
+      }
+      size += batch.write(line, size);
     },
     flushSync() {
       drain();
