@@ -4,6 +4,7 @@ import { ServiceUnavailableError, UnauthenticatedError } from "../shared/errors"
 import { isDatabaseDown } from "../infra/db-health";
 import { hashSecret, sameSecret } from "./api-keys";
 import { ApiKeyStatusRepository } from "./api-key-status";
+import { SingleFlight } from "../shared/single-flight";
 
 const CACHE_TTL_MS = 5_000;
 /** lastUsedAt is written at most this often per key (it is shown to the key's party, not used for decisions). */
@@ -20,6 +21,10 @@ export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly revocationListeners = new Set<(apiKeyId: string) => void>();
   private readonly keys: ApiKeyStatusRepository;
+  /** one lookup per key at a time, shared by the requests that miss the cache meanwhile */
+  private readonly lookups = new SingleFlight<Principal>();
+  /** counts revocations: a lookup that began before one does not cache its answer */
+  private revocations = 0;
 
   constructor(
     prisma: PrismaClient,
@@ -42,6 +47,12 @@ export class Authenticator {
     const hash = hashSecret(secret);
     const hit = this.cache.get(hash);
     if (hit && hit.until > Date.now()) return hit.principal;
+    return this.lookups.run(hash, () => this.lookup(hash));
+  }
+
+  /** The key's principal from the store, cached for CACHE_TTL_MS. */
+  private async lookup(hash: string): Promise<Principal> {
+    const revocations = this.revocations;
     const key = await this.keys.findBySecretHash(hash).catch((err: unknown) => {
       if (!isDatabaseDown(err)) throw err;
       this.onDatabaseDown(err);
@@ -64,12 +75,13 @@ export class Authenticator {
       void this.keys.touch(key.id, new Date(now)).catch(() => undefined); // bookkeeping: never fails a request
     }
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
+    if (revocations === this.revocations) this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
     return principal;
   }
 
   /** A key was revoked: it authenticates nothing more, and whatever it holds open is told. */
   forget(apiKeyId: string): void {
+    this.revocations++;
     for (const [hash, entry] of this.cache) if (entry.principal.apiKeyId === apiKeyId) this.cache.delete(hash);
     for (const listener of this.revocationListeners) listener(apiKeyId);
   }
