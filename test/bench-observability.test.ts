@@ -1,8 +1,9 @@
 // The arithmetic of bench section 2b (scripts/bench/observability*.ts, pinning.ts): the rounds'
-// plan, the paired on/off ratios the verdict takes the median of, taskset's CPU lists.
+// plan, the on/off ratios of adjacent pairs and of ABBA blocks (the verdict takes the blocks'
+// median), taskset's CPU lists.
 import type { LoadReport } from "../scripts/bench/load";
 import { roundPlan } from "../scripts/bench/observability";
-import { pairedRatios, type Round } from "../scripts/bench/observability-report";
+import { blockRatios, pairedRatios, type Round } from "../scripts/bench/observability-report";
 import { parseCpuList } from "../scripts/bench/pinning";
 
 const round = (which: "on" | "off", perSecond: number): Round =>
@@ -15,6 +16,19 @@ describe("bench section 2b", () => {
     expect(r.median).toBe(0.9);
     expect([r.min, r.max]).toEqual([0.5, 0.95]);
     expect(r.mean).toBeCloseTo(0.7833, 4);
+  });
+
+  it("a block (on, off, off, on) cancels a position effect that the adjacent pairs take for a cost", () => {
+    // no cost at all; the round right after a switch runs 10% slower, whichever hub
+    const rounds = [round("on", 100), round("off", 90), round("off", 100), round("on", 90), round("on", 100), round("off", 90), round("off", 100), round("on", 90)];
+    expect(pairedRatios(rounds).ratios.map((x) => +x.toFixed(3))).toEqual([1.111, 0.9, 1.111, 0.9]);
+    const b = blockRatios(rounds);
+    expect(b.ratios).toEqual([1, 1]);
+    expect(b.median).toBe(1);
+    // a real cost of 5% shows whatever the positions
+    const costly = rounds.map((r) => (r.which === "on" ? round("on", r.report.completedPerSecond * 0.95) : r));
+    expect(blockRatios(costly).median).toBeCloseTo(0.95, 6);
+    expect(() => blockRatios([round("on", 1), round("on", 1), round("off", 1), round("on", 1)])).toThrow(/two on and two off/);
   });
 
   it("refuses a pair of two rounds of the same hub", () => {
