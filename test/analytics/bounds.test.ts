@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Prisma } from "../../src/generated/prisma/client";
-import { AnalyticsDb } from "../../src/modules/analytics/analytics.db";
+import { AnalyticsDb, analyticsTuning } from "../../src/modules/analytics/analytics.db";
 import { createReadPool } from "../../src/infra/prisma";
 import { createTestDatabase, type TestDatabase } from "../testkit/database";
 import { declarationInput, makeParty, startTestHub, type TestHub } from "../testkit/hub";
@@ -27,7 +27,7 @@ onServer("analytics bounds (PostgreSQL)", () => {
   it("a statement past the analytics time limit is QUERY_TOO_COMPLEX naming the limit", async () => {
     const pool = createReadPool(replica.url, 1);
     try {
-      const db = new AnalyticsDb(pool, 50, "replica");
+      const db = new AnalyticsDb(pool, "replica", { ...analyticsTuning(t.hub.config), timeoutMs: 50 });
       await expect(db.query(Prisma.sql`SELECT pg_sleep(${2}::float8)`)).rejects.toMatchObject({
         extensions: { code: "QUERY_TOO_COMPLEX", timeoutMs: 50 },
         message: expect.stringContaining("HUB_ANALYTICS_TIMEOUT_MS"),
@@ -49,7 +49,7 @@ onServer("analytics bounds (PostgreSQL)", () => {
       const own = async () => (await pool.query("SELECT current_setting('random_page_cost') AS cost")).rows;
       const before = await own();
       expect(before).not.toEqual([{ cost: "2.5" }]);
-      const db = new AnalyticsDb(pool, 1000, "replica", { parallelWorkers: 3, randomPageCost: 2.5 });
+      const db = new AnalyticsDb(pool, "replica", { timeoutMs: 1000, parallelWorkers: 3, randomPageCost: 2.5 });
       expect(await db.query(settings)).toEqual([{ workers: "3", cost: "2.5", jit: "off" }]);
       expect(await own()).toEqual(before);
     } finally {

@@ -51,17 +51,12 @@ export function analyticsTuning(config: { HUB_ANALYTICS_TIMEOUT_MS: number; HUB_
  * timeout. A statement cut short is QUERY_TOO_COMPLEX, naming the limit.
  */
 export class AnalyticsDb {
-  private readonly tuning: AnalyticsTuning;
-
   constructor(
     private readonly pool: Pool,
-    readonly timeoutMs: number,
     /** "replica" or "primary": stated in logs and tests */
     readonly target: "primary" | "replica",
-    tuning: Partial<AnalyticsTuning> = {},
-  ) {
-    this.tuning = { parallelWorkers: 0, randomPageCost: 1.1, ...tuning, timeoutMs };
-  }
+    private readonly tuning: AnalyticsTuning,
+  ) {}
 
   async query<T>(statement: Prisma.Sql): Promise<T[]> {
     const client = await this.pool.connect();
@@ -77,8 +72,8 @@ export class AnalyticsDb {
       if ((err as { code?: string }).code === QUERY_CANCELED) {
         throw new HubError(
           "QUERY_TOO_COMPLEX",
-          `The query ran longer than the analytics time limit of ${this.timeoutMs} ms (HUB_ANALYTICS_TIMEOUT_MS); narrow the filter or group by fewer keys`,
-          { timeoutMs: this.timeoutMs },
+          `The query ran longer than the analytics time limit of ${this.tuning.timeoutMs} ms (HUB_ANALYTICS_TIMEOUT_MS); narrow the filter or group by fewer keys`,
+          { timeoutMs: this.tuning.timeoutMs },
         );
       }
       throw err;

@@ -47,7 +47,7 @@ export class AnalyticsService {
     readonly client: PrismaClient,
     private readonly target: "primary" | "replica",
   ) {
-    this.db = new AnalyticsDb(poolOf(client), config.HUB_ANALYTICS_TIMEOUT_MS, target, analyticsTuning(config));
+    this.db = new AnalyticsDb(poolOf(client), target, analyticsTuning(config));
     this.rates = new RatesRepository(this.db);
   }
 

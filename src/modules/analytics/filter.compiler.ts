@@ -129,14 +129,16 @@ export class FilterCompiler {
   compile(where: DeclarationWhere | undefined | null, path: string): CompiledFilter {
     const empty = !where || Object.values(where).every((v) => v == null);
     const sql = empty ? Prisma.sql`TRUE` : this.node(where, path, 1, false, true);
+    const base = { sql, categories: this.categories, cost: this.cost, relations: this.relations };
+    // neither relations to split nor conversions to defer: the same condition in every form
+    if (empty || (!this.relations.size && !this.conversions)) return { ...base, setwise: sql, staged: { scan: sql, after: null } };
     // the same input once more (its problems and cost already counted above)
-    const again = new FilterCompiler(this.policy, this.money, new Problems(), true);
-    const parts = empty ? [] : again.parts(where, path, 1, false, true);
-    const setwise = empty || !this.relations.size ? sql : joinAnd(parts);
+    const parts = new FilterCompiler(this.policy, this.money, new Problems(), true).parts(where, path, 1, false, true);
+    const setwise = this.relations.size ? joinAnd(parts) : sql;
     const deferred = parts.filter((p) => p.converts);
     const rest = parts.filter((p) => !p.converts);
     const staged = deferred.length ? { scan: rest.length ? joinAnd(rest) : Prisma.sql`TRUE`, after: joinAnd(deferred) } : { scan: setwise, after: null };
-    return { sql, setwise, staged, categories: this.categories, cost: this.cost, relations: this.relations };
+    return { ...base, setwise, staged };
   }
 
   /**

@@ -121,8 +121,8 @@ export class ListRepository {
     return this.matchesThenSort(q);
   }
 
-  private parts(q: PageQuery, visible = q.visible) {
-    const staged = this.conditions(q, visible);
+  private parts(q: PageQuery) {
+    const staged = this.conditions(q, q.visible);
     const conds = [...staged.scan, ...staged.after];
     const dir = (desc: boolean) => Prisma.raw(desc ? "DESC" : "ASC");
     const last = q.keys[q.keys.length - 1];
