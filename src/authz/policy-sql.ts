@@ -1,6 +1,7 @@
 import { Prisma } from "../generated/prisma/client";
 import { ALL_CATEGORIES, CATEGORY_BIT, maskOf, type DataCategory } from "./categories";
 import { isCustoms } from "./principal";
+import { CARRYING_COLUMNS, columnsFor, type NamedPartyColumn } from "./named-parties";
 import { PLATFORM_BASELINE, STATUS_TRANSPORT, type Policy } from "./policy";
 
 /**
@@ -107,19 +108,35 @@ export class PolicySql {
     const holderExpr = holder ?? col("filerId");
     const or: SplitBasis[] = [held(Prisma.sql`${holderExpr} = ${me}::uuid`)];
     const onDecl = (decl: Prisma.Sql): SplitBasis => ({ holder: null, decl });
+    const carried = this.namedIn(d, CARRYING_COLUMNS);
+    const platform = this.namedIn(d, ["platformId"]);
     if (isCustoms(this.me)) or.push(onDecl(Prisma.sql`${col("destinationCountry")} = ${this.me.country}`));
-    if (bit & STATUS_TRANSPORT) or.push(onDecl(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`));
+    if (bit & STATUS_TRANSPORT && carried) or.push(onDecl(carried));
     if (bit & CATEGORY_BIT.STATUS) or.push(onDecl(Prisma.sql`${col("filerId")} = ${me}::uuid`));
-    if (bit & PLATFORM_BASELINE) or.push(onDecl(Prisma.sql`${col("platformId")} = ${me}::uuid`));
+    if (bit & PLATFORM_BASELINE && platform) or.push(onDecl(platform));
     for (const a of this.policy.agreements) {
       if (!a.categories.includes(category)) continue;
+      // an agreement for what the viewer carries grants nothing to a viewer that carries nothing
+      if (a.scopeOnlyCarried && !carried) continue;
       const scope: Prisma.Sql[] = [];
-      if (a.scopeDestinations.length) scope.push(Prisma.sql`${col("destinationCountry")} = ANY(${a.scopeDestinations}::text[])`);
-      if (a.scopeOrigins.length) scope.push(Prisma.sql`${col("originCountry")} = ANY(${a.scopeOrigins}::text[])`);
-      if (a.scopeOnlyCarried) scope.push(Prisma.sql`(${col("carrierId")} = ${me}::uuid OR ${col("postId")} = ${me}::uuid)`);
+      // bpchar, the columns' own type: compared as text, no index would serve them
+      if (a.scopeDestinations.length) scope.push(Prisma.sql`${col("destinationCountry")} = ANY(${a.scopeDestinations}::bpchar[])`);
+      if (a.scopeOrigins.length) scope.push(Prisma.sql`${col("originCountry")} = ANY(${a.scopeOrigins}::bpchar[])`);
+      if (a.scopeOnlyCarried && carried) scope.push(carried);
       or.push(held(Prisma.sql`${holderExpr} = ${a.grantorId}::uuid`, scope.length ? Prisma.join(scope, " AND ") : null));
     }
     return or;
+  }
+
+  /**
+   * "The viewer is named in one of `columns` of `d`", stated on the columns a party of the
+   * viewer's kind can be named in (named-parties.ts): a carrier's baseline is then one
+   * indexed column, not an OR with the post's. Null when its kind is named in none.
+   */
+  private namedIn(d: string, columns: readonly NamedPartyColumn[]): Prisma.Sql | null {
+    const mine = columnsFor(this.me.partyKind, columns).map((c) => Prisma.sql`${Prisma.raw(`${d}."${c}"`)} = ${this.me.partyId}::uuid`);
+    if (!mine.length) return null;
+    return mine.length === 1 ? mine[0] : Prisma.sql`(${Prisma.join(mine, " OR ")})`;
   }
 
   /**

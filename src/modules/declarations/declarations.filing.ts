@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../../generated/prisma/client";
-import type { PartyKind } from "../../generated/prisma/enums";
 import type { Principal } from "../../authz/principal";
+import { NAMED_PARTY_COLUMNS } from "../../authz/named-parties";
 import { BadUserInputError, ConflictError } from "../../shared/errors";
 import { Problems, at, isUuid, type ValueTolerance } from "../../shared/validation";
 import type { DeclarationInput, FilingOutcome } from "./declarations.inputs";
@@ -25,12 +25,8 @@ export interface FilingRules {
   book(destination: string): Promise<RuleBook>;
 }
 
-/** Which kind of party each reference must point at. */
-const PARTY_REFS = [
-  ["platformId", "PLATFORM"],
-  ["carrierId", "CARRIER"],
-  ["postId", "POST"],
-] as const satisfies readonly (readonly [string, PartyKind])[];
+/** Which kind of party each reference must point at (the read policy relies on it). */
+const PARTY_REFS = NAMED_PARTY_COLUMNS;
 
 /**
  * The write side of declarations. Rules:
