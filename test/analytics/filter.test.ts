@@ -4,7 +4,7 @@
  * relations, inference records in the holders' access logs, and the cost limit.
  */
 import type { Declaration } from "../../src/generated/prisma/client";
-import { prefixUpperBound } from "../../src/modules/analytics/filter.compiler";
+import { prefixUpperBound } from "../../src/modules/analytics/filter.operators";
 import { declarationInput, makeAgreement, makeParty, startTestHub, type TestHub, type TestParty } from "../testkit/hub";
 
 const PAGE = `query Page($where: DeclarationWhere, $sortBy: [DeclarationOrder!], $first: Int!, $after: String) {

@@ -5,20 +5,8 @@ import { isUuid, Problems } from "../../shared/validation";
 import type { MoneySql } from "./money.sql";
 import { col, type Column } from "./filter.columns";
 import { compileRelation, RELATIONS, type RelationScope } from "./filter.relations";
-import type {
-  AmountCondition,
-  CodeCondition,
-  DateTimeCondition,
-  DecimalCondition,
-  DeclarationWhere,
-  EnumCondition,
-  IdCondition,
-  IntCondition,
-  PartyWhere,
-  RelationCondition,
-  StringCondition,
-  TextCondition,
-} from "./analytics.inputs";
+import { ColumnOperators, type OperatorTally } from "./filter.operators";
+import type { DeclarationWhere, PartyWhere, RelationCondition } from "./analytics.inputs";
 
 const { STATUS, TRANSPORT, COMMERCIAL, PARTIES } = DataCategory;
 
@@ -54,23 +42,7 @@ const PARTY_LINKS: Record<string, Column> = {
   post: DECLARATION_COLUMNS.postId,
 };
 
-/**
- * The smallest string above every string starting with `prefix`, when the prefix is made of
- * upper-case letters and digits and its last character is not Z or 9 (so the bound is a
- * letter or digit too, which every collation orders the same way among such codes).
- * Null otherwise: LIKE alone then.
- */
-export function prefixUpperBound(prefix: string): string | null {
-  if (!/^[A-Z0-9]+$/.test(prefix) || /[Z9]$/.test(prefix)) return null;
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-}
-
 export const MAX_DEPTH = 8;
-const MAX_LIST = 1000;
-const DECIMAL = /^-?\d{1,12}(\.\d{1,3})?$/;
-
-/** Timestamps are stored as UTC without a zone (Prisma's timestamp(3)). */
-export const utc = (d: Date) => d.toISOString().replace("Z", "");
 
 export interface CompiledFilter {
   sql: Prisma.Sql;
@@ -111,12 +83,12 @@ export interface StagedFilter {
 export class FilterCompiler {
   private categories = new Set<DataCategory>();
   private relations = new Map<string, DataCategory[][]>();
-  private cost = 0;
+  /** conditions counted (the query cost's filter part), amounts of the declaration converted */
+  private readonly tally: OperatorTally = { cost: 0, conversions: 0 };
+  private readonly ops: ColumnOperators;
   private aliases = 0;
   /** subqueries (relations, parties) compiled so far: tells a part that asks one */
   private subqueries = 0;
-  /** amounts of the declaration itself converted so far: tells a part that converts one */
-  private conversions = 0;
 
   constructor(
     private readonly policy: PolicySql,
@@ -124,14 +96,16 @@ export class FilterCompiler {
     private readonly problems: Problems,
     /** relations as semi-joins where exact (the `setwise` form) */
     private readonly setwise = false,
-  ) {}
+  ) {
+    this.ops = new ColumnOperators(money, problems, this.tally);
+  }
 
   compile(where: DeclarationWhere | undefined | null, path: string): CompiledFilter {
     const empty = !where || Object.values(where).every((v) => v == null);
     const sql = empty ? Prisma.sql`TRUE` : this.node(where, path, 1, false, true);
-    const base = { sql, categories: this.categories, cost: this.cost, relations: this.relations };
+    const base = { sql, categories: this.categories, cost: this.tally.cost, relations: this.relations };
     // neither relations to split nor conversions to defer: the same condition in every form
-    if (empty || (!this.relations.size && !this.conversions)) return { ...base, setwise: sql, staged: { scan: sql, after: null } };
+    if (empty || (!this.relations.size && !this.tally.conversions)) return { ...base, setwise: sql, staged: { scan: sql, after: null } };
     // the same input once more (its problems and cost already counted above)
     const parts = new FilterCompiler(this.policy, this.money, new Problems(), true).parts(where, path, 1, false, true);
     const setwise = this.relations.size ? joinAnd(parts) : sql;
@@ -186,14 +160,14 @@ export class FilterCompiler {
 
   /** A condition, and whether it (or one under it) asks a subquery or converts an amount of the declaration. */
   private part(make: () => Prisma.Sql): Part {
-    const [subqueries, conversions] = [this.subqueries, this.conversions];
+    const [subqueries, conversions] = [this.subqueries, this.tally.conversions];
     const sql = make();
-    return { sql, heavy: this.subqueries > subqueries, converts: this.conversions > conversions };
+    return { sql, heavy: this.subqueries > subqueries, converts: this.tally.conversions > conversions };
   }
 
   private party(link: Column, w: PartyWhere, path: string): Prisma.Sql {
     this.categories.add(link.category);
-    this.cost += 3;
+    this.tally.cost += 3;
     this.subqueries++;
     const conds: Prisma.Sql[] = [];
     if (w.id != null) {
@@ -212,7 +186,7 @@ export class FilterCompiler {
       problems: this.problems,
       setwise: this.setwise,
       open: () => {
-        this.cost += 10;
+        this.tally.cost += 10;
         this.subqueries++;
         return `r${++this.aliases}`;
       },
@@ -230,156 +204,14 @@ export class FilterCompiler {
    */
   private leaf(alias: string, c: Column, cond: unknown, path: string, negated = false): Prisma.Sql {
     const column = Prisma.raw(`${alias}."${c.column}"`);
-    const parts = this.operators(alias, column, c, cond as Record<string, unknown>, path);
-    this.cost += Math.max(parts.length, 1);
+    const parts = this.ops.build(alias, column, c, cond as Record<string, unknown>, path);
+    this.tally.cost += Math.max(parts.length, 1);
     if (!parts.length) {
       this.problems.add(path, "names no operator");
       return Prisma.sql`FALSE`;
     }
     const all = Prisma.join(parts, " AND ");
     return negated ? Prisma.sql`COALESCE((${all}), FALSE)` : Prisma.sql`(${all})`;
-  }
-
-  private operators(alias: string, column: Prisma.Sql, c: Column, cond: Record<string, unknown>, path: string): Prisma.Sql[] {
-    switch (c.kind) {
-      case "bool":
-        return [Prisma.sql`${column} = ${cond as unknown as boolean}`];
-      case "text":
-        return this.text(column, cond as unknown as TextCondition, path);
-      case "enum":
-        return this.enumOps(column, c.pgType!, cond as EnumCondition, path);
-      case "code":
-        return this.codeOps(column, cond as CodeCondition, path);
-      case "string":
-        return this.stringOps(column, cond as StringCondition, path);
-      case "id":
-        return this.idOps(column, cond as IdCondition, path);
-      case "date":
-        return this.rangeOps(column, cond as DateTimeCondition, path, (v) => Prisma.sql`${utc(v as Date)}::timestamp`, true);
-      case "decimal":
-        return this.rangeOps(column, cond as DecimalCondition, path, (v, at) => this.decimal(v, at));
-      case "int":
-        return this.rangeOps(column, cond as IntCondition, path, (v) => Prisma.sql`${v as number}::int`);
-      case "amount":
-        return this.amountOps(alias, column, c, cond as AmountCondition, path);
-    }
-  }
-
-  private exclusive(cond: object, path: string, keys: string[]): void {
-    const given = keys.filter((k) => (cond as Record<string, unknown>)[k] != null);
-    if (given.length > 1) this.problems.add(path, `${given.join(" and ")} cannot be combined`);
-  }
-
-  private list<T>(values: T[], path: string): T[] {
-    if (!values.length || values.length > MAX_LIST) this.problems.add(path, `must hold 1 to ${MAX_LIST} values`);
-    this.cost += Math.ceil(values.length / 100);
-    return values;
-  }
-
-  private enumOps(column: Prisma.Sql, pgType: string, c: EnumCondition, path: string): Prisma.Sql[] {
-    this.exclusive(c, path, ["eq", "in"]);
-    const type = Prisma.raw(`"${pgType}"`);
-    const out: Prisma.Sql[] = [];
-    if (c.eq != null) out.push(Prisma.sql`${column} = ${c.eq}::${type}`);
-    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`)}::${type}[])`);
-    return out;
-  }
-
-  private codeOps(column: Prisma.Sql, c: CodeCondition, path: string): Prisma.Sql[] {
-    this.exclusive(c, path, ["eq", "in"]);
-    const norm = (v: string, at: string) => {
-      const s = v.trim().toUpperCase();
-      if (!/^[A-Z]{2,3}$/.test(s)) this.problems.add(at, "must be a 2- or 3-letter code");
-      return s;
-    };
-    const out: Prisma.Sql[] = [];
-    if (c.eq != null) out.push(Prisma.sql`${column} = ${norm(c.eq, `${path}.eq`)}::bpchar`);
-    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`).map((v, i) => norm(v, `${path}.in[${i}]`))}::bpchar[])`);
-    return out;
-  }
-
-  private stringOps(column: Prisma.Sql, c: StringCondition, path: string): Prisma.Sql[] {
-    this.exclusive(c, path, ["eq", "in", "startsWith"]);
-    const out: Prisma.Sql[] = [];
-    if (c.eq != null) out.push(Prisma.sql`${column} = ${c.eq}`);
-    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`)}::text[])`);
-    if (c.startsWith != null) {
-      if (!c.startsWith.length || c.startsWith.length > 64) this.problems.add(`${path}.startsWith`, "must be 1 to 64 characters");
-      // LIKE with the prefix's own wildcards escaped decides; for a code-like prefix a range
-      // on the column lets its plain b-tree index serve it (LIKE alone cannot use one under a
-      // non-C collation)
-      const pattern = `${c.startsWith.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-      const upper = prefixUpperBound(c.startsWith);
-      if (upper) out.push(Prisma.sql`${column} >= ${c.startsWith} AND ${column} < ${upper}`);
-      out.push(Prisma.sql`${column} LIKE ${pattern}`);
-    }
-    return out;
-  }
-
-  private idOps(column: Prisma.Sql, c: IdCondition, path: string): Prisma.Sql[] {
-    if (c.isNull != null && (c.eq != null || c.in != null)) this.problems.add(path, "isNull cannot be combined with eq or in");
-    this.exclusive(c, path, ["eq", "in"]);
-    const check = (v: string, at: string) => (isUuid(v) ? v : (this.problems.add(at, "is not a valid id"), v));
-    const out: Prisma.Sql[] = [];
-    if (c.isNull != null) out.push(c.isNull ? Prisma.sql`${column} IS NULL` : Prisma.sql`${column} IS NOT NULL`);
-    if (c.eq != null) out.push(Prisma.sql`${column} = ${check(c.eq, `${path}.eq`)}::uuid`);
-    if (c.in != null) out.push(Prisma.sql`${column} = ANY(${this.list(c.in, `${path}.in`).map((v, i) => check(v, `${path}.in[${i}]`))}::uuid[])`);
-    return out;
-  }
-
-  private rangeOps(
-    column: Prisma.Sql,
-    c: object,
-    path: string,
-    param: (v: unknown, at: string) => Prisma.Sql,
-    nullable = false,
-  ): Prisma.Sql[] {
-    const cond = c as Record<string, unknown>;
-    const ops: Record<string, string> = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
-    if (nullable && cond.isNull != null && Object.keys(ops).some((k) => cond[k] != null)) {
-      this.problems.add(path, "isNull cannot be combined with a comparison");
-    }
-    this.exclusive(c, path, ["eq", "gt", "gte"]);
-    this.exclusive(c, path, ["eq", "lt", "lte"]);
-    const out: Prisma.Sql[] = [];
-    if (nullable && cond.isNull != null) out.push(cond.isNull ? Prisma.sql`${column} IS NULL` : Prisma.sql`${column} IS NOT NULL`);
-    for (const [k, op] of Object.entries(ops)) {
-      if (cond[k] != null) out.push(Prisma.sql`${column} ${Prisma.raw(op)} ${param(cond[k], `${path}.${k}`)}`);
-    }
-    return out;
-  }
-
-  private decimal(v: unknown, path: string): Prisma.Sql {
-    const s = String(v).trim();
-    if (!DECIMAL.test(s)) this.problems.add(path, "must be an exact decimal string, e.g. \"100.50\"");
-    return Prisma.sql`${DECIMAL.test(s) ? s : "0"}::numeric`;
-  }
-
-  private amountOps(alias: string, column: Prisma.Sql, c: Column, cond: AmountCondition, path: string): Prisma.Sql[] {
-    const { currency, ...comparisons } = cond;
-    const cur = Prisma.raw(`${alias}."${c.currency}"`);
-    const pre: Prisma.Sql[] = [];
-    let target = column;
-    if (currency != null) {
-      // within a stated currency: only amounts stated in it, compared as they are
-      const code = currency.trim().toUpperCase();
-      if (!/^[A-Z]{3}$/.test(code)) this.problems.add(`${path}.currency`, "must be an ISO 4217 code");
-      pre.push(Prisma.sql`${cur} = ${code}::bpchar`);
-    } else {
-      // in the reference currency, at the rate of the record's date
-      const date = Prisma.raw(c.date ? `${alias}."${c.date}"` : `d."filedAt"`);
-      target = this.money.inReference(column, cur, date);
-      if (alias === "d") this.conversions++;
-    }
-    const ops = this.rangeOps(target, comparisons, path, (v, at) => this.decimal(v, at));
-    return ops.length ? [...pre, ...ops] : [];
-  }
-
-  private text(column: Prisma.Sql, c: TextCondition, path: string): Prisma.Sql[] {
-    const q = c.search?.trim() ?? "";
-    if (!q.length || q.length > 200) this.problems.add(`${path}.search`, "must be 1 to 200 characters");
-    this.cost += 5;
-    return [Prisma.sql`${column} @@ plainto_tsquery('english', ${q})`];
   }
 }
 

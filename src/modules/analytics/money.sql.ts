@@ -45,7 +45,8 @@ export function resolveIntervals(rows: RateRow[]): RateInterval[] {
   return out;
 }
 
-const utc = (d: Date) => d.toISOString().replace("Z", "");
+/** Timestamps are stored as UTC without a zone (Prisma's timestamp(3)): a date as such a literal. */
+export const utc = (d: Date) => d.toISOString().replace("Z", "");
 
 /** One jurisdiction's published rates: the currency they are quoted against, and their intervals. */
 export interface RateTable {
