@@ -4,7 +4,7 @@ import { ServiceUnavailableError, UnauthenticatedError } from "../shared/errors"
 import { isDatabaseDown } from "../infra/db-health";
 import { hashSecret, sameSecret } from "./api-keys";
 import { ApiKeyStatusRepository } from "./api-key-status";
-import { SingleFlight } from "../shared/single-flight";
+import { ExpiringCache } from "../shared/expiring-cache";
 
 const CACHE_TTL_MS = 5_000;
 /** lastUsedAt is written at most this often per key (it is shown to the key's party, not used for decisions). */
@@ -18,13 +18,13 @@ const LAST_USED_PRECISION_MS = 60_000;
  * watchRevocations, within its period on others; otherwise within CACHE_TTL_MS.
  */
 export class Authenticator {
-  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  /**
+   * Principals by secret hash. One lookup per key at a time, shared by the requests that miss
+   * the cache meanwhile; a lookup that began before a revocation does not cache its answer.
+   */
+  private readonly cache = new ExpiringCache<string, Principal>({ ttlMs: CACHE_TTL_MS, maxSize: 10_000 });
   private readonly revocationListeners = new Set<(apiKeyId: string) => void>();
   private readonly keys: ApiKeyStatusRepository;
-  /** one lookup per key at a time, shared by the requests that miss the cache meanwhile */
-  private readonly lookups = new SingleFlight<Principal>();
-  /** counts revocations: a lookup that began before one does not cache its answer */
-  private revocations = 0;
 
   constructor(
     prisma: PrismaClient,
@@ -45,14 +45,11 @@ export class Authenticator {
       return { partyId: this.operatorPartyId(), partyKind: "OPERATOR", country: "ZZ", role: "OPERATOR", apiKeyId: null };
     }
     const hash = hashSecret(secret);
-    const hit = this.cache.get(hash);
-    if (hit && hit.until > Date.now()) return hit.principal;
-    return this.lookups.run(hash, () => this.lookup(hash));
+    return this.cache.get(hash, () => this.lookup(hash));
   }
 
-  /** The key's principal from the store, cached for CACHE_TTL_MS. */
+  /** The key's principal from the store (the cache keeps it for CACHE_TTL_MS). */
   private async lookup(hash: string): Promise<Principal> {
-    const revocations = this.revocations;
     const key = await this.keys.findBySecretHash(hash).catch((err: unknown) => {
       if (!isDatabaseDown(err)) throw err;
       this.onDatabaseDown(err);
@@ -60,7 +57,7 @@ export class Authenticator {
       throw new ServiceUnavailableError("The hub cannot check API keys right now (its database is unreachable); retry shortly");
     });
     if (!key || key.revokedAt) {
-      this.cache.delete(hash);
+      this.cache.delete(hash); // its expired entry, if any: no use keeping it
       throw new UnauthenticatedError("The API key is unknown or revoked");
     }
     const principal: Principal = {
@@ -74,15 +71,12 @@ export class Authenticator {
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
       void this.keys.touch(key.id, new Date(now)).catch(() => undefined); // bookkeeping: never fails a request
     }
-    if (this.cache.size > 10_000) this.cache.clear();
-    if (revocations === this.revocations) this.cache.set(hash, { principal, until: Date.now() + CACHE_TTL_MS });
     return principal;
   }
 
   /** A key was revoked: it authenticates nothing more, and whatever it holds open is told. */
   forget(apiKeyId: string): void {
-    this.revocations++;
-    for (const [hash, entry] of this.cache) if (entry.principal.apiKeyId === apiKeyId) this.cache.delete(hash);
+    this.cache.invalidateWhere((principal) => principal.apiKeyId === apiKeyId); // also stops lookups in flight caching it
     for (const listener of this.revocationListeners) listener(apiKeyId);
   }
 
@@ -98,8 +92,7 @@ export class Authenticator {
    */
   async checkRevoked(apiKeyIds: Iterable<string>): Promise<string[]> {
     const ids = new Set(apiKeyIds);
-    const now = Date.now();
-    for (const entry of this.cache.values()) if (entry.principal.apiKeyId && entry.until > now) ids.add(entry.principal.apiKeyId);
+    for (const principal of this.cache.fresh()) if (principal.apiKeyId) ids.add(principal.apiKeyId);
     if (!ids.size) return [];
     const revoked = await this.keys.invalidAmong([...ids]);
     for (const id of revoked) this.forget(id);

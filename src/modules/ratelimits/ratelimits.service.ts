@@ -8,7 +8,7 @@ import { isUuid, optionalString, positiveInt, Problems } from "../../shared/vali
 import { changesOf, type Kept, type WriteService } from "../writes";
 import { RateLimitRepository, type RateLimitPolicy } from "./ratelimits.repository";
 import type { SetRateLimitInput } from "./ratelimits.types";
-import { SingleFlight } from "../../shared/single-flight";
+import { ExpiringCache } from "../../shared/expiring-cache";
 
 /** One window a party's requests are counted in (README "Rate limits"). */
 export interface Quota {
@@ -34,43 +34,31 @@ const quotasOf = (p: Pick<RateLimitPolicy, "perMinute" | "perDay">): Quota[] => 
  */
 export class RateLimitService {
   readonly repo: RateLimitRepository;
-  private readonly cache = new Map<string, { quotas: Quota[]; until: number }>();
-  /** one read per party at a time, shared by the requests that miss the cache meanwhile */
-  private readonly reads = new SingleFlight<Quota[]>();
-  /** counts policy changes here: a read that began before one does not cache its answer */
-  private changes = 0;
+  /**
+   * Quotas by party. One read per party at a time, shared by the requests that miss the cache
+   * meanwhile; a read that began before a policy change here does not cache its answer; a
+   * read that fails (the database is down) answers with the party's expired entry if any.
+   */
+  private readonly cache: ExpiringCache<string, Quota[]>;
 
   constructor(
     prisma: PrismaClient,
     private readonly writes: WriteService,
-    private readonly cacheMs: number,
+    cacheMs: number,
     /** used when no policy row applies at all (the migration installs one per kind) */
     private readonly fallbackPerMinute: number,
   ) {
     this.repo = new RateLimitRepository(prisma);
+    // bounded: parties, not requests
+    this.cache = new ExpiringCache({ ttlMs: cacheMs, maxSize: 100_000, staleOnError: true });
   }
 
   /** The quotas a party's requests are counted against. */
   async quotasFor(principal: Pick<Principal, "partyId" | "partyKind">): Promise<Quota[]> {
-    const now = Date.now();
-    const cached = this.cache.get(principal.partyId);
-    if (cached && cached.until > now) return cached.quotas;
-    return this.reads.run(principal.partyId, () => this.read(principal, cached));
-  }
-
-  private async read(principal: Pick<Principal, "partyId" | "partyKind">, cached: { quotas: Quota[] } | undefined): Promise<Quota[]> {
-    const now = Date.now();
-    const changes = this.changes;
-    try {
-      const row = await this.repo.inForce(principal.partyId, principal.partyKind, new Date(now));
-      const quotas = quotasOf(row ?? { perMinute: this.fallbackPerMinute, perDay: null });
-      if (this.cache.size > 100_000) this.cache.clear(); // bounded: parties, not requests
-      if (changes === this.changes) this.cache.set(principal.partyId, { quotas, until: now + this.cacheMs });
-      return quotas;
-    } catch (err) {
-      if (cached) return cached.quotas;
-      throw err;
-    }
+    return this.cache.get(principal.partyId, async () => {
+      const row = await this.repo.inForce(principal.partyId, principal.partyKind, new Date());
+      return quotasOf(row ?? { perMinute: this.fallbackPerMinute, perDay: null });
+    });
   }
 
   /** The policy in force for a party (its own, else its kind's default). */
@@ -134,8 +122,7 @@ export class RateLimitService {
           return row;
         }),
     );
-    this.changes++;
-    this.cache.clear(); // applies here at once (a kind's default concerns many parties)
+    this.cache.invalidateAll(); // applies here at once (a kind's default concerns many parties)
     return policy;
   }
 
