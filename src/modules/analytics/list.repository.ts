@@ -13,7 +13,7 @@ export interface SortSpec {
   pgType: string;
   category: DataCategory;
   nullable: boolean;
-  /** an index gives rows in this key's order (Declaration(filedAt, id)): a page can walk it */
+  /** an index gives rows in this key's order (Declaration_walk_idx, led by filedAt, id): a page can walk it */
   walkable?: boolean;
   /** an amount converted to the reference currency: tested after the scan's conditions (StagedFilter) */
   converts?: boolean;
@@ -162,13 +162,20 @@ export class ListRepository {
   private async walk(q: PageQuery, budget: number): Promise<{ rows: Row[]; marker: Row | null }> {
     const { conds, order, keys, text } = this.parts(q);
     const keyOrder = Prisma.join(order((i) => q.keys[i].spec.sql, Prisma.raw(`d."id"`)), ", ");
+    const columns = Prisma.raw(q.keys.map((_, i) => `v.k${i}`).join(", "));
+    // the walk (`v`) reads the policy's and the keys' columns, which Declaration_walk_idx
+    // holds: an index-only scan, no table page for a row the viewer may not read; the
+    // filter then reads the table row of each declaration walked, one at a time (a subquery
+    // per row: the walk still stops at `take` matches)
     const rows = await this.db.query<Record<string, string> & { n: string; hit: boolean }>(Prisma.sql`
       SELECT w."id"::text AS id, ${Prisma.join(text, ", ")}, w.n::text AS n, w.hit FROM (
-        SELECT d."id", ${Prisma.join(keys, ", ")}, COALESCE(${q.filter}, FALSE) AS hit, row_number() OVER (ORDER BY ${keyOrder}) AS n
-        FROM "Declaration" d
-        WHERE ${Prisma.join(conds, " AND ")}
-        ORDER BY ${keyOrder}
-        LIMIT ${budget}::int) w
+        SELECT v."id", ${columns}, v.n, (SELECT COALESCE(${q.filter}, FALSE) FROM "Declaration" d WHERE d."id" = v."id") AS hit
+        FROM (
+          SELECT d."id", ${Prisma.join(keys, ", ")}, row_number() OVER (ORDER BY ${keyOrder}) AS n
+          FROM "Declaration" d
+          WHERE ${Prisma.join(conds, " AND ")}
+          ORDER BY ${keyOrder}
+          LIMIT ${budget}::int) v) w
       WHERE w.hit OR w.n = ${budget}::int
       LIMIT ${q.take}::int`);
     rows.sort((a, b) => Number(a.n) - Number(b.n));
