@@ -80,8 +80,6 @@ describe("ExpiringCache", () => {
   });
 
   it.each([
-    ["invalidate(key)", (c: ExpiringCache<string, string>) => c.invalidate("a")],
-    ["invalidate(another key)", (c: ExpiringCache<string, string>) => c.invalidate("b")],
     ["invalidateWhere matching nothing", (c: ExpiringCache<string, string>) => c.invalidateWhere(() => false)],
     ["invalidateAll()", (c: ExpiringCache<string, string>) => c.invalidateAll()],
   ])("a load that began before %s answers its caller but is not cached", async (_name, invalidate) => {

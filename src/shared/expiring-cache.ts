@@ -52,14 +52,8 @@ export class ExpiringCache<K extends string, V> {
     for (const entry of this.entries.values()) if (entry.until > now) yield entry.value;
   }
 
-  /** Drops an entry that is known to be useless; unlike invalidate, a load in flight still stores its answer. */
+  /** Drops an entry that is known to be useless; unlike the invalidations, a load in flight still stores its answer. */
   delete(key: K): void {
-    this.entries.delete(key);
-  }
-
-  /** The key's value changed: its entry goes, and no load in flight stores its answer. */
-  invalidate(key: K): void {
-    this.generation++;
     this.entries.delete(key);
   }
 

@@ -26,7 +26,7 @@ export interface AnalyticsTuning {
   randomPageCost: number;
 }
 
-export function analyticsSettings(t: AnalyticsTuning): { text: string; values: string[] } {
+function analyticsSettings(t: AnalyticsTuning): { text: string; values: string[] } {
   return {
     text:
       "SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true), set_config('work_mem', $2, true), " +

@@ -163,10 +163,10 @@ export class ListRepository {
     const { conds, order, keys, text } = this.parts(q);
     const keyOrder = Prisma.join(order((i) => q.keys[i].spec.sql, Prisma.raw(`d."id"`)), ", ");
     const columns = Prisma.raw(q.keys.map((_, i) => `v.k${i}`).join(", "));
-    // the walk (`v`) reads the policy's and the keys' columns, which Declaration_walk_idx
-    // holds: an index-only scan, no table page for a row the viewer may not read; the
-    // filter then reads the table row of each declaration walked, one at a time (a subquery
-    // per row: the walk still stops at `take` matches)
+    // the walk (`v`) reads the policy's and the keys' columns: with filedAt the only key,
+    // Declaration_walk_idx holds them all (an index-only scan, no table page for a row the
+    // viewer may not read); the filter then reads the table row of each declaration walked,
+    // one at a time (a subquery per row: the walk still stops at `take` matches)
     const rows = await this.db.query<Record<string, string> & { n: string; hit: boolean }>(Prisma.sql`
       SELECT w."id"::text AS id, ${Prisma.join(text, ", ")}, w.n::text AS n, w.hit FROM (
         SELECT v."id", ${columns}, v.n, (SELECT COALESCE(${q.filter}, FALSE) FROM "Declaration" d WHERE d."id" = v."id") AS hit

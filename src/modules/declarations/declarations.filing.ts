@@ -25,9 +25,6 @@ export interface FilingRules {
   book(destination: string): Promise<RuleBook>;
 }
 
-/** Which kind of party each reference must point at (the read policy relies on it). */
-const PARTY_REFS = NAMED_PARTY_COLUMNS;
-
 /**
  * The write side of declarations. Rules:
  * - the filer is the caller's party (it holds the data it files); the OPERATOR does not file;
@@ -157,7 +154,8 @@ export class DeclarationFiling {
     // 2. Referenced parties must exist and be of the right kind: one query for the call,
     //    for every well-formed id, so an input's other problems do not hide these.
     const refsOf = (input: DeclarationInput) =>
-      PARTY_REFS.flatMap(([key, kind]) => {
+      // which kind of party each reference must point at (the read policy relies on it)
+      NAMED_PARTY_COLUMNS.flatMap(([key, kind]) => {
         const id = typeof input?.[key] === "string" ? input[key].trim().toLowerCase() : "";
         return isUuid(id) ? [{ key, kind, id }] : [];
       });
